@@ -1,0 +1,101 @@
+import { Hono, type Context } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import type { Clock } from './clock.js'
+import type { Config } from './config.js'
+import { AppError, CATALOGUE, DependencyError, type ErrorCode } from './errors.js'
+import { createClientInfoReader } from './http/client.js'
+import { limitBody, noStore, requestContext, requireMediaType, type AppEnv } from './http/middleware.js'
+import { createRequireUser } from './http/require-user.js'
+import type { Logger } from './logger.js'
+import { authRoutes } from './routes/auth.js'
+import { healthRoutes } from './routes/health.js'
+import { introspectRoutes } from './routes/introspect.js'
+import { meRoutes } from './routes/me.js'
+import { wellKnownRoutes } from './routes/well-known.js'
+import { createServices } from './services/index.js'
+import type { KeySet } from './services/keys.js'
+import type { Database } from './stores/db.js'
+import type { Denylist } from './stores/denylist.js'
+import { isDependencyFailure } from './stores/failures.js'
+
+export interface AppDeps {
+  config: Config
+  database: Database
+  denylist: Denylist
+  clock: Clock
+  logger: Logger
+  keys: KeySet
+}
+
+const REALM = 'realm="sessiond"'
+const RETRY_AFTER_SECONDS = 5
+
+/** Builds the whole HTTP app on the given dependencies. Tests call this with real stores and a fake clock. */
+export function createApp(deps: AppDeps) {
+  const { config, database, denylist, clock, logger, keys } = deps
+  const services = createServices({ config, db: database.db, denylist, clock, logger, keys })
+  const clientInfo = createClientInfoReader(config.trustProxy)
+  const requireUser = createRequireUser({ tokens: services.tokens, sessions: services.sessions, clock, db: database.db })
+
+  const app = new Hono<AppEnv>()
+  app.use(requestContext(logger), noStore, limitBody, requireMediaType((path) => path === '/introspect'))
+  app.route('/', authRoutes(services, config, clientInfo))
+  app.route('/', meRoutes(services, config, requireUser))
+  app.route('/', introspectRoutes(services, config.introspectionClients))
+  app.route('/', wellKnownRoutes(keys))
+  app.route('/', healthRoutes(database, denylist, config.dependencyTimeoutMs))
+
+  const allowedMethods = methodsByPath(app.routes)
+  app.notFound((c) => {
+    const allowed = allowedMethods(c.req.path)
+    if (allowed.length === 0) return renderError(c, new AppError('not_found'))
+    c.header('Allow', allowed.join(', '))
+    return renderError(c, new AppError('method_not_allowed'))
+  })
+  app.onError((error, c) => renderError(c, error))
+  return { app, services }
+}
+
+/** The one renderer: every error leaves as `{error, message, details?}` with the contract's headers. */
+function renderError(c: Context<AppEnv>, error: unknown): Response {
+  const appError = toAppError(c, error)
+  const { code, extra } = appError
+  if (code === 'unauthorized') c.header('WWW-Authenticate', `Bearer ${REALM}`)
+  if (code === 'invalid_token') c.header('WWW-Authenticate', `Bearer ${REALM}, error="invalid_token"`)
+  if (code === 'invalid_client') c.header('WWW-Authenticate', `Basic ${REALM}`)
+  if (extra.retryAfterSeconds !== undefined) c.header('Retry-After', String(extra.retryAfterSeconds))
+  const body: Record<string, unknown> = { error: code, message: appError.message }
+  if (extra.details !== undefined) body.details = extra.details
+  if (extra.reason !== undefined) body.reason = extra.reason
+  return c.json(body, CATALOGUE[code].status as 400)
+}
+
+function toAppError(c: Context<AppEnv>, error: unknown): AppError {
+  if (error instanceof AppError) return error
+  if (error instanceof HTTPException && error.status === 413) return new AppError('payload_too_large')
+  if (error instanceof HTTPException && error.status === 400) return new AppError('invalid_request')
+  const log = c.get('log')
+  if (error instanceof DependencyError || isDependencyFailure(error)) {
+    const dependency = error instanceof DependencyError ? error.dependency : 'postgres'
+    log?.warn({ dependency }, 'dependency unavailable')
+    return new AppError('unavailable', { retryAfterSeconds: RETRY_AFTER_SECONDS })
+  }
+  // Log the error name and stack only: messages from drivers may echo query parameters.
+  log?.error({ err: { name: (error as Error)?.name, stack: (error as Error)?.stack } }, 'unhandled error')
+  return new AppError('internal_error' satisfies ErrorCode)
+}
+
+/** Path → allowed methods, from the registered routes, for 405 + Allow. */
+function methodsByPath(routes: { method: string; path: string }[]) {
+  const patterns = routes
+    .filter((route) => route.method !== 'ALL')
+    .map((route) => ({
+      method: route.method,
+      regex: new RegExp(`^${route.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\\?:\w+/g, '[^/]+')}$`),
+    }))
+  return (path: string): string[] => {
+    const methods = new Set(patterns.filter((pattern) => pattern.regex.test(path)).map((pattern) => pattern.method))
+    if (methods.has('GET')) methods.add('HEAD')
+    return [...methods].sort()
+  }
+}

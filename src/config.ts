@@ -1,0 +1,228 @@
+import { z } from 'zod'
+import { parseDurationMs } from './duration.js'
+
+/** A setting that stops start-up; `message` is the one line an operator sees. */
+export class ConfigError extends Error {
+  constructor(readonly variable: string, problem: string) {
+    super(`${variable}: ${problem}`)
+  }
+}
+
+export type SessionLimitPolicy = 'evict_oldest' | 'reject'
+/** `false`, a hop count, or a list of CIDRs/addresses whose X-Forwarded-For is believed. */
+export type TrustProxy = false | number | string[]
+
+export interface IntrospectionClient {
+  id: string
+  secret: string
+}
+
+export interface Argon2Params {
+  memoryKib: number
+  timeCost: number
+  parallelism: number
+}
+
+export interface Config {
+  port: number
+  databaseUrl: string | null
+  redisUrl: string | null
+  redisKeyPrefix: string
+  dataDir: string
+  jwtPrivateKey: string | null
+  jwtPreviousPublicKeys: string[]
+  jwtIssuer: string
+  accessTokenAudience: string
+  accessTokenTtlMs: number
+  sessionIdleTimeoutMs: number
+  sessionAbsoluteTtlMs: number
+  refreshReuseGraceMs: number
+  maxSessionsPerUser: number
+  sessionLimitPolicy: SessionLimitPolicy
+  trustProxy: TrustProxy
+  geoipDb: string | null
+  adminApiKeys: string[]
+  introspectionClients: IntrospectionClient[]
+  webhookUrl: string | null
+  webhookSecret: string | null
+  registrationEnabled: boolean
+  passwordMinLength: number
+  reauthWindowMs: number
+  metricsToken: string | null
+  logLevel: string
+  argon2: Argon2Params
+  passwordHashConcurrency: number
+  passwordHashQueueLimit: number
+  dependencyTimeoutMs: number
+  redisTimeoutMs: number
+  denylistReconcileMs: number
+  shutdownGraceMs: number
+}
+
+type Env = Record<string, string | undefined>
+
+const MIN_SECRET_LENGTH = 32
+
+/** Reads one variable: unset or empty means "use the default". */
+function read(env: Env, name: string): string | undefined {
+  const value = env[name]
+  return value === undefined || value === '' ? undefined : value
+}
+
+function duration(env: Env, name: string, fallback: string): number {
+  const raw = read(env, name) ?? fallback
+  const ms = parseDurationMs(raw)
+  if (ms === null || ms <= 0) throw new ConfigError(name, `expected a duration like 90s, 15m or 7d, got "${raw}"`)
+  return ms
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name)
+  if (raw === undefined) return fallback
+  const value = Number(raw)
+  if (!/^\d+$/.test(raw) || value < min || value > max) {
+    throw new ConfigError(name, `expected a whole number from ${min} to ${max}, got "${raw}"`)
+  }
+  return value
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name)
+  if (raw === undefined) return fallback
+  if (/^(true|1|yes)$/i.test(raw)) return true
+  if (/^(false|0|no)$/i.test(raw)) return false
+  throw new ConfigError(name, `expected true or false, got "${raw}"`)
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = read(env, name) ?? fallback
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `expected one of ${allowed.join(', ')}, got "${raw}"`)
+  }
+  return raw as T
+}
+
+function url(env: Env, name: string, protocols: string[]): string | null {
+  const raw = read(env, name)
+  if (raw === undefined) return null
+  const parsed = z.url().safeParse(raw)
+  if (!parsed.success || !protocols.includes(new URL(raw).protocol)) {
+    // Never echo the value: connection strings carry passwords.
+    throw new ConfigError(name, `expected a ${protocols.join(' or ')} URL`)
+  }
+  return raw
+}
+
+function trustProxy(env: Env): TrustProxy {
+  const raw = read(env, 'TRUST_PROXY')
+  if (raw === undefined || raw === 'false') return false
+  if (/^\d+$/.test(raw)) return Number(raw)
+  const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean)
+  const cidr = /^([0-9a-fA-F:.]+)(\/\d{1,3})?$|^(loopback|linklocal|uniquelocal)$/
+  if (entries.length === 0 || !entries.every((entry) => cidr.test(entry))) {
+    throw new ConfigError('TRUST_PROXY', 'expected false, a hop count, or a comma-separated list of CIDRs')
+  }
+  return entries
+}
+
+function adminKeys(env: Env): string[] {
+  const raw = read(env, 'ADMIN_API_KEY')
+  if (raw === undefined) return []
+  const keys = raw.split(',').map((key) => key.trim())
+  if (keys.length > 2) throw new ConfigError('ADMIN_API_KEY', 'at most two comma-separated keys (current and next)')
+  if (keys.some((key) => key.length < MIN_SECRET_LENGTH)) {
+    throw new ConfigError('ADMIN_API_KEY', `every key must be at least ${MIN_SECRET_LENGTH} characters`)
+  }
+  return keys
+}
+
+function introspectionClients(env: Env): IntrospectionClient[] {
+  const raw = read(env, 'INTROSPECTION_CLIENTS')
+  if (raw === undefined) return []
+  return raw.split(',').map((pair, index) => {
+    const colon = pair.indexOf(':')
+    const id = pair.slice(0, colon).trim()
+    const secret = pair.slice(colon + 1).trim()
+    if (colon <= 0 || !/^[A-Za-z0-9._-]+$/.test(id)) {
+      throw new ConfigError('INTROSPECTION_CLIENTS', `entry ${index + 1} must be id:secret`)
+    }
+    if (secret.length < MIN_SECRET_LENGTH) {
+      throw new ConfigError('INTROSPECTION_CLIENTS', `the secret of client "${id}" must be at least ${MIN_SECRET_LENGTH} characters`)
+    }
+    return { id, secret }
+  })
+}
+
+/** Parses the environment once; the result is frozen and is the only view of env the app gets. */
+export function loadConfig(env: Env): Config {
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:'])
+  const jwtPrivateKey = read(env, 'JWT_PRIVATE_KEY') ?? null
+  if (databaseUrl && !jwtPrivateKey) {
+    throw new ConfigError('JWT_PRIVATE_KEY', 'required when DATABASE_URL is set (generate one with npm run keys:generate)')
+  }
+  const sessionIdleTimeoutMs = duration(env, 'SESSION_IDLE_TIMEOUT', '7d')
+  const sessionAbsoluteTtlMs = duration(env, 'SESSION_ABSOLUTE_TTL', '30d')
+  const webhookUrl = url(env, 'WEBHOOK_URL', ['http:', 'https:'])
+  const webhookSecret = read(env, 'WEBHOOK_SECRET') ?? null
+  if (webhookUrl && !webhookSecret) throw new ConfigError('WEBHOOK_SECRET', 'required when WEBHOOK_URL is set')
+
+  const config: Config = {
+    port: integer(env, 'PORT', 3000, 1, 65535),
+    databaseUrl,
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisKeyPrefix: read(env, 'REDIS_KEY_PREFIX') ?? 'sessiond:',
+    dataDir: read(env, 'DATA_DIR') ?? './data',
+    jwtPrivateKey,
+    jwtPreviousPublicKeys: splitPemOrJwkList(read(env, 'JWT_PREVIOUS_PUBLIC_KEYS')),
+    jwtIssuer: read(env, 'JWT_ISSUER') ?? 'sessiond',
+    accessTokenAudience: read(env, 'ACCESS_TOKEN_AUDIENCE') ?? 'sessiond',
+    accessTokenTtlMs: duration(env, 'ACCESS_TOKEN_TTL', '15m'),
+    sessionIdleTimeoutMs,
+    sessionAbsoluteTtlMs,
+    refreshReuseGraceMs: duration(env, 'REFRESH_REUSE_GRACE', '10s'),
+    maxSessionsPerUser: integer(env, 'MAX_SESSIONS_PER_USER', 0, 0, 10_000),
+    sessionLimitPolicy: oneOf(env, 'SESSION_LIMIT_POLICY', ['evict_oldest', 'reject'], 'evict_oldest'),
+    trustProxy: trustProxy(env),
+    geoipDb: read(env, 'GEOIP_DB') ?? null,
+    adminApiKeys: adminKeys(env),
+    introspectionClients: introspectionClients(env),
+    webhookUrl,
+    webhookSecret,
+    registrationEnabled: boolean(env, 'REGISTRATION_ENABLED', true),
+    passwordMinLength: integer(env, 'PASSWORD_MIN_LENGTH', 12, 8, 256),
+    reauthWindowMs: duration(env, 'REAUTH_WINDOW', '30m'),
+    metricsToken: read(env, 'METRICS_TOKEN') ?? null,
+    logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    argon2: {
+      // OWASP's argon2id minimum (m=19 MiB, t=2, p=1); stronger values are allowed, weaker are refused.
+      memoryKib: integer(env, 'ARGON2_MEMORY_KIB', 19_456, 19_456, 4_194_304),
+      timeCost: integer(env, 'ARGON2_TIME_COST', 2, 2, 100),
+      parallelism: integer(env, 'ARGON2_PARALLELISM', 1, 1, 64),
+    },
+    passwordHashConcurrency: integer(env, 'PASSWORD_HASH_CONCURRENCY', 4, 1, 256),
+    passwordHashQueueLimit: integer(env, 'PASSWORD_HASH_QUEUE', 64, 0, 100_000),
+    dependencyTimeoutMs: duration(env, 'DEPENDENCY_TIMEOUT', '2s'),
+    redisTimeoutMs: duration(env, 'REDIS_TIMEOUT', '500ms'),
+    denylistReconcileMs: duration(env, 'DENYLIST_RECONCILE_INTERVAL', '5s'),
+    shutdownGraceMs: duration(env, 'SHUTDOWN_GRACE', '10s'),
+  }
+  return Object.freeze(config)
+}
+
+/** JWT_PREVIOUS_PUBLIC_KEYS holds PEM blocks and/or a JSON array of JWKs. */
+function splitPemOrJwkList(raw: string | undefined): string[] {
+  if (raw === undefined) return []
+  const trimmed = raw.trim()
+  if (trimmed.startsWith('[')) {
+    try {
+      const parsed: unknown = JSON.parse(trimmed)
+      if (Array.isArray(parsed)) return parsed.map((jwk) => JSON.stringify(jwk))
+    } catch {
+      /* fall through to the error below */
+    }
+    throw new ConfigError('JWT_PREVIOUS_PUBLIC_KEYS', 'expected a JSON array of JWKs or PEM public keys')
+  }
+  const pems = trimmed.match(/-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/g)
+  if (!pems) throw new ConfigError('JWT_PREVIOUS_PUBLIC_KEYS', 'expected a JSON array of JWKs or PEM public keys')
+  return pems
+}

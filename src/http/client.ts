@@ -1,0 +1,41 @@
+import type { Context } from 'hono'
+import type { IncomingMessage } from 'node:http'
+import proxyaddr from 'proxy-addr'
+import type { TrustProxy } from '../config.js'
+import { deviceLabel } from './device.js'
+
+/** Who is calling, as recorded on sessions and security events. */
+export interface ClientInfo {
+  ip: string | null
+  userAgent: string | null
+  device: string
+  location: string | null
+}
+
+type TrustFn = (address: string, hop: number) => boolean
+
+/** TRUST_PROXY → proxy-addr's trust function; `false` believes no X-Forwarded-For at all. */
+export function compileTrust(trust: TrustProxy): TrustFn {
+  if (trust === false) return () => false
+  if (typeof trust === 'number') return (_address, hop) => hop < trust
+  return proxyaddr.compile(trust)
+}
+
+/** `::ffff:1.2.3.4` (an IPv4 peer on a dual-stack socket) → `1.2.3.4`. */
+export function normaliseIp(address: string | undefined | null): string | null {
+  if (!address) return null
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address
+}
+
+export function createClientInfoReader(trust: TrustProxy, locate: (ip: string | null) => string | null = () => null) {
+  const trustFn = compileTrust(trust)
+  return (c: Context): ClientInfo => {
+    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
+    // Without a socket (app.request() in tests) there is no peer address to report.
+    const ip = incoming?.socket ? normaliseIp(proxyaddr(incoming, trustFn)) : null
+    const userAgent = c.req.header('user-agent') ?? null
+    return { ip, userAgent, device: deviceLabel(userAgent), location: locate(ip) }
+  }
+}
+
+export type ClientInfoReader = ReturnType<typeof createClientInfoReader>

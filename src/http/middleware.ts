@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto'
+import type { Context, MiddlewareHandler } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { timingSafeEqual, createHash } from 'node:crypto'
+import { AppError } from '../errors.js'
+import type { Logger } from '../logger.js'
+import type { IntrospectionClient } from '../config.js'
+import type { SessionRow } from '../stores/schema.js'
+import type { Auth } from '../services/sessions.js'
+import type { ClientInfo } from './client.js'
+import { mediaType } from './validate.js'
+
+export const MAX_BODY_BYTES = 64 * 1024
+
+export type AppEnv = {
+  Variables: {
+    requestId: string
+    log: Logger
+    auth: Auth
+    session: SessionRow
+    client: ClientInfo
+    introspectionClientId: string
+  }
+}
+
+/** A request id per request (a sane incoming X-Request-Id is kept), and a child logger carrying it. */
+export function requestContext(logger: Logger): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const incoming = c.req.header('x-request-id')
+    const requestId = incoming && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID()
+    c.set('requestId', requestId)
+    c.set('log', logger.child({ reqId: requestId }))
+    c.header('X-Request-Id', requestId)
+    const started = performance.now()
+    await next()
+    // Path only: never the query string, headers or body, which may carry secrets.
+    c.var.log.info(
+      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      'request',
+    )
+  }
+}
+
+/** Nothing we answer may be cached by a browser or proxy unless a route says otherwise. */
+export const noStore: MiddlewareHandler = async (c, next) => {
+  await next()
+  if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store')
+  c.header('X-Content-Type-Options', 'nosniff')
+}
+
+export const limitBody = bodyLimit({
+  maxSize: MAX_BODY_BYTES,
+  onError: () => {
+    throw new AppError('payload_too_large')
+  },
+})
+
+function hasBody(c: Context): boolean {
+  const length = c.req.header('content-length')
+  if (length !== undefined) return Number(length) > 0
+  return c.req.header('transfer-encoding') !== undefined || c.req.header('content-type') !== undefined
+}
+
+/**
+ * Only JSON bodies (and form bodies where a route allows them). Browsers cannot send JSON cross-site
+ * without a CORS preflight, so this also keeps any web page from posting to us.
+ */
+export function requireMediaType(allowFormOn: (path: string) => boolean): MiddlewareHandler {
+  return async (c, next) => {
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && hasBody(c)) {
+      const type = mediaType(c)
+      const allowed = type === 'application/json' || (type === 'application/x-www-form-urlencoded' && allowFormOn(c.req.path))
+      if (!allowed) throw new AppError('unsupported_media_type')
+    }
+    await next()
+  }
+}
+
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i
+
+/**
+ * The bearer token of the request: null when none was sent (another scheme counts as none);
+ * 400 when the Authorization header claims Bearer but is malformed (RFC 6750 §3.1).
+ */
+export function bearerToken(c: Context): string | null {
+  const header = c.req.header('authorization')
+  if (header === undefined || !/^Bearer\b/i.test(header.trim())) return null
+  const match = BEARER.exec(header.trim())
+  if (!match) {
+    throw new AppError('invalid_request', { message: 'The Authorization header must be "Bearer <token>".' })
+  }
+  return match[1]!
+}
+
+/** Constant-time equality of two secrets of any length (both sides are hashed to equal length first). */
+export function secretsEqual(a: string, b: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest()
+  return timingSafeEqual(digest(a), digest(b))
+}
+
+/** HTTP Basic `client_id:client_secret` from INTROSPECTION_CLIENTS, compared in constant time. */
+export function requireIntrospectionClient(clients: IntrospectionClient[]): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const match = /^Basic +([A-Za-z0-9+/]+=*) *$/i.exec(c.req.header('authorization') ?? '')
+    const decoded = match ? Buffer.from(match[1]!, 'base64').toString('utf8') : ''
+    const colon = decoded.indexOf(':')
+    // RFC 6749 §2.3.1: id and secret are form-urlencoded inside Basic.
+    const id = safeDecode(decoded.slice(0, Math.max(colon, 0)))
+    const secret = safeDecode(decoded.slice(colon + 1))
+    // Compare against every client so timing reveals neither which id exists nor where it failed.
+    let matched: string | null = null
+    for (const client of clients) {
+      const ok = secretsEqual(id, client.id) && secretsEqual(secret, client.secret)
+      if (ok && colon > 0) matched = client.id
+    }
+    if (!matched) throw new AppError('invalid_client')
+    c.set('introspectionClientId', matched)
+    await next()
+  }
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '))
+  } catch {
+    return value
+  }
+}

@@ -1,0 +1,77 @@
+import { serve } from '@hono/node-server'
+import { createApp } from './app.js'
+import { systemClock } from './clock.js'
+import { ConfigError, loadConfig, type Config } from './config.js'
+import { createLogger } from './logger.js'
+import { loadKeySet, loadOrGenerateKeyFile } from './services/keys.js'
+import { openDatabase, openDenylist } from './stores/open.js'
+
+// The only reader of process.env: config → stores → app → listen. SIGTERM drains, then exits.
+async function main() {
+  let config: Config
+  try {
+    config = loadConfig(process.env)
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`sessiond: invalid configuration: ${error.message}\n`)
+      process.exit(1)
+    }
+    throw error
+  }
+  const logger = createLogger(config.logLevel)
+  let keys
+  try {
+    keys = await loadKeySet(config.jwtPrivateKey ?? loadOrGenerateKeyFile(config.dataDir), config.jwtPreviousPublicKeys)
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`sessiond: invalid configuration: ${error.message}\n`)
+      process.exit(1)
+    }
+    throw error
+  }
+  const database = await openDatabase(config)
+  await database.runMigrations()
+  const denylist = openDenylist(config, logger)
+  const { app, services } = createApp({ config, database, denylist, clock: systemClock, logger, keys })
+  await services.revocation.start()
+
+  const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
+    logger.info(
+      {
+        port: info.port,
+        ledger: `${database.kind} (${database.location})`,
+        denylist: denylist.kind === 'redis' ? 'redis' : 'in-process (single instance only)',
+        signingKey: config.jwtPrivateKey ? 'JWT_PRIVATE_KEY' : `generated in ${config.dataDir}`,
+        mode: database.kind === 'pglite' ? 'embedded' : 'real',
+      },
+      `sessiond listening on :${info.port} in ${database.kind === 'pglite' ? 'embedded' : 'real'} mode`,
+    )
+  })
+
+  let stopping = false
+  const shutdown = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    logger.info({ signal }, 'draining in-flight requests')
+    const deadline = setTimeout(() => {
+      logger.warn('drain deadline passed; exiting')
+      process.exit(1)
+    }, config.shutdownGraceMs)
+    deadline.unref()
+    server.close(async () => {
+      await services.revocation.stop()
+      await Promise.allSettled([database.close(), denylist.close()])
+      logger.info('stopped')
+      process.exit(0)
+    })
+    // Idle keep-alive sockets would hold close() open until the deadline.
+    ;(server as { closeIdleConnections?: () => void }).closeIdleConnections?.()
+  }
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+  process.on('SIGINT', () => shutdown('SIGINT'))
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`sessiond: failed to start: ${error instanceof Error ? error.message : String(error)}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,51 @@
+import { Hono } from 'hono'
+import { z } from 'zod'
+import type { Config } from '../config.js'
+import { AppError } from '../errors.js'
+import type { ClientInfoReader } from '../http/client.js'
+import { bearerToken, type AppEnv } from '../http/middleware.js'
+import { presentTokenPair, presentUser } from '../http/present.js'
+import { jsonBody, parseJson, validate } from '../http/validate.js'
+import type { Services } from '../services/index.js'
+
+const credentials = z.object({
+  email: z.email().max(254),
+  // Whole strings: never trimmed or normalised. The policy (length in code points) is checked at register.
+  password: z.string().min(1).max(1024),
+})
+const refreshBody = z.object({ refreshToken: z.string().min(1).max(512) })
+
+export function authRoutes(services: Services, config: Config, clientInfo: ClientInfoReader) {
+  return new Hono<AppEnv>()
+    .post('/register', async (c) => {
+      const { email, password } = await jsonBody(c, credentials)
+      const user = await services.accounts.register(email, password)
+      return c.json({ user: presentUser(user) }, 201)
+    })
+    .post('/login', async (c) => {
+      const { email, password } = await jsonBody(c, credentials)
+      const issued = await services.sessions.login(email, password, clientInfo(c))
+      return c.json(presentTokenPair(issued, config))
+    })
+    .post('/refresh', async (c) => {
+      const { refreshToken } = await jsonBody(c, refreshBody)
+      const issued = await services.sessions.refresh(refreshToken, clientInfo(c))
+      return c.json(presentTokenPair(issued, config))
+    })
+    .post('/logout', async (c) => {
+      // Either the bearer access token or {refreshToken} names the session (RFC 7009: 204 even if already over).
+      const token = bearerToken(c)
+      const text = await c.req.text()
+      const body = text ? validate(refreshBody, parseJson(text)) : null
+      if (!token && !body) {
+        throw new AppError('invalid_request', { message: 'Send a Bearer access token or {"refreshToken"}.' })
+      }
+      if (token) {
+        const claims = await services.tokens.verifyAccessToken(token, services.clock.now())
+        if (!claims) throw new AppError('invalid_token')
+        await services.sessions.logout(claims.sid, clientInfo(c))
+      }
+      if (body) await services.sessions.logoutByRefreshToken(body.refreshToken, clientInfo(c))
+      return c.body(null, 204)
+    })
+}

@@ -1,0 +1,11 @@
+import { Hono } from 'hono'
+import type { AppEnv } from '../http/middleware.js'
+import type { KeySet } from '../services/keys.js'
+
+export function wellKnownRoutes(keys: KeySet) {
+  return new Hono<AppEnv>().get('/.well-known/jwks.json', (c) => {
+    // Public keys may be cached briefly; rotation keeps the previous key published meanwhile.
+    c.header('Cache-Control', 'public, max-age=300')
+    return c.json(keys.jwks)
+  })
+}

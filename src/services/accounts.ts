@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto'
+import type { Clock } from '../clock.js'
+import type { Config } from '../config.js'
+import { AppError } from '../errors.js'
+import type { Logger } from '../logger.js'
+import type { Db } from '../stores/db.js'
+import { insertEvent } from '../stores/events.js'
+import type { UserRow } from '../stores/schema.js'
+import { findUserByEmail, insertUser, updatePasswordHash } from '../stores/users.js'
+import type { ClientInfo } from '../http/client.js'
+import { passwordPolicyProblem, type PasswordHasher } from './passwords.js'
+
+export interface AccountDeps {
+  db: Db
+  clock: Clock
+  config: Pick<Config, 'registrationEnabled' | 'passwordMinLength'>
+  passwords: PasswordHasher
+  logger: Logger
+}
+
+/** Emails match case-insensitively: one account for A@x.io and a@x.io. */
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase()
+}
+
+export function createAccountService({ db, clock, config, passwords, logger }: AccountDeps) {
+  return {
+    /** Creates an account; refuses weak passwords (400), a taken email (409) or closed sign-up (403). */
+    async register(email: string, password: string): Promise<UserRow> {
+      if (!config.registrationEnabled) throw new AppError('registration_disabled')
+      const problem = passwordPolicyProblem(password, config.passwordMinLength)
+      if (problem) {
+        throw new AppError('invalid_request', { details: [{ path: ['password'], message: problem }] })
+      }
+      const normalised = normaliseEmail(email)
+      // Cheap pre-check so a taken email does not cost a hash; the unique index still decides races.
+      if (await findUserByEmail(db, normalised)) throw new AppError('email_taken')
+      const passwordHash = await passwords.hash(password)
+      const user = await insertUser(db, { id: randomUUID(), email: normalised, passwordHash, at: clock.now() })
+      if (!user) throw new AppError('email_taken')
+      return user
+    },
+
+    /**
+     * The user whose password this is. Unknown email, wrong password and disabled account all cost one
+     * argon2 verify and throw the same `invalid_credentials`. Rehashes when the parameters changed.
+     */
+    async checkCredentials(email: string, password: string, client: ClientInfo): Promise<UserRow> {
+      const user = await findUserByEmail(db, normaliseEmail(email))
+      if (!user) {
+        await passwords.burnVerify(password)
+        throw new AppError('invalid_credentials')
+      }
+      const valid = await passwords.verify(user.passwordHash, password)
+      if (!valid || user.disabledAt) {
+        await insertEvent(db, {
+          userId: user.id,
+          type: 'login_failed',
+          at: clock.now(),
+          ip: client.ip,
+          device: client.device,
+          location: client.location,
+          details: { reason: valid ? 'account_disabled' : 'wrong_password' },
+        })
+        throw new AppError('invalid_credentials')
+      }
+      if (passwords.needsRehash(user.passwordHash)) {
+        // Best effort: the login succeeds even if the upgrade has to wait for the next one.
+        await passwords
+          .hash(password)
+          .then((hash) => updatePasswordHash(db, user.id, hash))
+          .catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.name : 'error' }, 'password rehash failed'))
+      }
+      return user
+    },
+  }
+}
+
+export type AccountService = ReturnType<typeof createAccountService>

@@ -1,0 +1,43 @@
+import type { Clock } from '../clock.js'
+import type { Config } from '../config.js'
+import type { Logger } from '../logger.js'
+import type { Db } from '../stores/db.js'
+import type { Denylist } from '../stores/denylist.js'
+import { createAccountService } from './accounts.js'
+import { createIntrospectionService } from './introspection.js'
+import type { KeySet } from './keys.js'
+import { createPasswordHasher } from './passwords.js'
+import { createRevocationService } from './revocation.js'
+import { createSessionService } from './sessions.js'
+import { createTokenService } from './tokens.js'
+
+export interface ServiceDeps {
+  config: Config
+  db: Db
+  denylist: Denylist
+  clock: Clock
+  logger: Logger
+  keys: KeySet
+}
+
+/** Wires every service from its named dependencies; no module-level singletons. */
+export function createServices({ config, db, denylist, clock, logger, keys }: ServiceDeps) {
+  const passwords = createPasswordHasher({
+    params: config.argon2,
+    concurrency: config.passwordHashConcurrency,
+    queueLimit: config.passwordHashQueueLimit,
+  })
+  const tokens = createTokenService({
+    keys,
+    issuer: config.jwtIssuer,
+    audience: config.accessTokenAudience,
+    accessTokenTtlMs: config.accessTokenTtlMs,
+  })
+  const revocation = createRevocationService({ db, denylist, clock, config, logger })
+  const accounts = createAccountService({ db, clock, config, passwords, logger })
+  const sessions = createSessionService({ db, clock, config, accounts, tokens, keys, revocation })
+  const introspection = createIntrospectionService({ tokens, revocation, clock })
+  return { db, clock, passwords, tokens, revocation, accounts, sessions, introspection }
+}
+
+export type Services = ReturnType<typeof createServices>

@@ -1,0 +1,72 @@
+import type { Clock } from '../clock.js'
+import type { RevocationService } from './revocation.js'
+import type { AccessClaims, TokenService } from './tokens.js'
+
+export type IntrospectionAnswer =
+  | { active: false }
+  | {
+      active: true
+      sub: string
+      sid: string
+      exp: number
+      iat: number
+      iss: string
+      aud: string
+      token_type: 'access_token'
+    }
+
+export interface IntrospectionDeps {
+  tokens: TokenService
+  revocation: RevocationService
+  clock: Clock
+  /** How many verified tokens to remember; 0 turns the cache off. */
+  verifiedCacheSize?: number
+}
+
+/**
+ * Verifies access tokens and asks the denylist about their session. Verifying a signature costs far
+ * more than the rest, and a backend sees the same token many times, so successfully verified tokens
+ * are remembered (bounded, until their own `exp`). Failures are never cached, and revocation is asked
+ * on every call: the cache holds "this signature is ours", never "this session is alive".
+ */
+export function createIntrospectionService({ tokens, revocation, clock, verifiedCacheSize = 10_000 }: IntrospectionDeps) {
+  // A Map iterates in insertion order: re-inserting on hit makes it a small LRU.
+  const verified = new Map<string, AccessClaims>()
+
+  async function verify(token: string, now: Date): Promise<AccessClaims | null> {
+    const nowSeconds = now.getTime() / 1000
+    const cached = verified.get(token)
+    if (cached) {
+      verified.delete(token)
+      if (cached.exp > nowSeconds) {
+        verified.set(token, cached)
+        return cached
+      }
+    }
+    const claims = await tokens.verifyAccessToken(token, now)
+    if (claims && verifiedCacheSize > 0) {
+      if (verified.size >= verifiedCacheSize) verified.delete(verified.keys().next().value!)
+      verified.set(token, claims)
+    }
+    return claims
+  }
+
+  return {
+    /** The claims of a token we signed, unexpired, whose session is not revoked; else null. */
+    async authenticate(token: string): Promise<AccessClaims | null> {
+      const claims = await verify(token, clock.now())
+      if (!claims) return null
+      return (await revocation.isRevoked(claims.sid)) ? null : claims
+    },
+
+    /** RFC 7662: anything but an active access token is exactly `{active: false}`. */
+    async introspect(token: string): Promise<IntrospectionAnswer> {
+      const claims = await this.authenticate(token)
+      if (!claims) return { active: false }
+      const { sub, sid, exp, iat, iss, aud } = claims
+      return { active: true, sub, sid, exp, iat, iss, aud, token_type: 'access_token' }
+    },
+  }
+}
+
+export type IntrospectionService = ReturnType<typeof createIntrospectionService>

@@ -1,0 +1,233 @@
+import { randomUUID } from 'node:crypto'
+import { and, eq, sql } from 'drizzle-orm'
+import type { Clock } from '../clock.js'
+import type { Config } from '../config.js'
+import { AppError, type EndReason } from '../errors.js'
+import type { ClientInfo } from '../http/client.js'
+import type { Db, Executor } from '../stores/db.js'
+import { insertEvent } from '../stores/events.js'
+import {
+  findNewestRefreshToken,
+  findRefreshTokenByHash,
+  insertRefreshToken,
+  retireRefreshToken,
+} from '../stores/refresh-tokens.js'
+import { securityEvents, type SessionRow, type UserRow } from '../stores/schema.js'
+import { endSession, findSession, insertSession, lockSession, touchSession } from '../stores/sessions.js'
+import { findUserById } from '../stores/users.js'
+import type { AccountService } from './accounts.js'
+import type { KeySet } from './keys.js'
+import type { RevocationService } from './revocation.js'
+import { isSessionActive, sessionExpiresAt } from './session-clock.js'
+import { hashToken, mintRefreshToken, successorRefreshToken, type AccessClaims, type TokenService } from './tokens.js'
+
+/** The caller behind a verified, unrevoked access token. */
+export interface Auth {
+  userId: string
+  sessionId: string
+  claims: AccessClaims
+}
+
+export interface IssuedTokens {
+  accessToken: string
+  expiresIn: number
+  refreshToken: string
+  refreshTokenExpiresAt: Date
+  session: SessionRow
+}
+
+export interface SessionDeps {
+  db: Db
+  clock: Clock
+  config: Pick<Config, 'sessionIdleTimeoutMs' | 'sessionAbsoluteTtlMs' | 'refreshReuseGraceMs'>
+  accounts: AccountService
+  tokens: TokenService
+  keys: KeySet
+  revocation: RevocationService
+}
+
+type RefreshOutcome =
+  | { kind: 'issued'; session: SessionRow; refreshToken: string }
+  | { kind: 'unknown' }
+  | { kind: 'expired' }
+  | { kind: 'ended'; reason: EndReason }
+  | { kind: 'reused'; sessionId: string }
+
+export function createSessionService({ db, clock, config, accounts, tokens, keys, revocation }: SessionDeps) {
+  async function issueTokens(session: SessionRow, refreshToken: string, now: Date): Promise<IssuedTokens> {
+    const endsAt = sessionExpiresAt(session, config)
+    const access = await tokens.signAccessToken({
+      userId: session.userId,
+      sessionId: session.id,
+      authTime: session.authTime,
+      now,
+      sessionEndsAt: endsAt,
+    })
+    return { accessToken: access.token, expiresIn: access.expiresIn, refreshToken, refreshTokenExpiresAt: endsAt, session }
+  }
+
+  async function isNewDeviceForUser(tx: Executor, userId: string, client: ClientInfo): Promise<boolean> {
+    const seen = await tx
+      .select({ id: securityEvents.id })
+      .from(securityEvents)
+      .where(
+        and(
+          eq(securityEvents.userId, userId),
+          eq(securityEvents.type, 'login'),
+          sql`${securityEvents.device} IS NOT DISTINCT FROM ${client.device}`,
+          sql`${securityEvents.location} IS NOT DISTINCT FROM ${client.location}`,
+        ),
+      )
+      .limit(1)
+    return seen.length === 0
+  }
+
+  /** Ends one session (if still open) in the ledger, records the event, then publishes the revocation. */
+  async function endAndPublish(sessionId: string, reason: EndReason, client: ClientInfo | null, userId?: string) {
+    const at = clock.now()
+    const ended = await db.transaction(async (tx) => {
+      const row = await endSession(tx, { id: sessionId, userId, reason, at })
+      if (row) {
+        await insertEvent(tx, {
+          userId: row.userId,
+          type: reason === 'logout' ? 'logout' : 'session_revoked',
+          at,
+          sessionId: row.id,
+          ip: client?.ip,
+          device: client?.device,
+          location: client?.location,
+          details: { reason },
+        })
+      }
+      return row
+    })
+    // Publish even when the ledger had already ended it: a previous publish may have failed (503).
+    await revocation.publish([sessionId])
+    return ended
+  }
+
+  return {
+    /** Checks the password and opens a brand-new session (a fresh id every time: no fixation). */
+    async login(email: string, password: string, client: ClientInfo): Promise<IssuedTokens> {
+      const user = await accounts.checkCredentials(email, password, client)
+      return this.openSession(user, client)
+    },
+
+    /** Opens a session for an authenticated user and mints its first token pair. */
+    async openSession(user: UserRow, client: ClientInfo): Promise<IssuedTokens> {
+      const now = clock.now()
+      const refreshToken = mintRefreshToken()
+      const session = await db.transaction(async (tx) => {
+        // TODO(#5): MAX_SESSIONS_PER_USER with evict_oldest / reject.
+        const row = await insertSession(tx, {
+          id: randomUUID(),
+          userId: user.id,
+          device: client.device,
+          userAgent: client.userAgent,
+          ip: client.ip,
+          location: client.location,
+          createdAt: now,
+          lastActiveAt: now,
+          absoluteExpiresAt: new Date(now.getTime() + config.sessionAbsoluteTtlMs),
+          authTime: now,
+        })
+        await insertRefreshToken(tx, { sessionId: row.id, tokenHash: hashToken(refreshToken), generation: 0, at: now })
+        const newDevice = await isNewDeviceForUser(tx, user.id, client)
+        const event = { userId: user.id, at: now, sessionId: row.id, ip: client.ip, device: client.device, location: client.location }
+        await insertEvent(tx, { ...event, type: 'login' })
+        if (newDevice) await insertEvent(tx, { ...event, type: 'new_device_login' })
+        return row
+      })
+      return issueTokens(session, refreshToken, now)
+    },
+
+    /**
+     * Rotates a refresh token. The newest token is retired and replaced; its immediate predecessor,
+     * replayed within the grace window, gets the same successor back; any other retired token is
+     * theft and ends the session.
+     */
+    async refresh(presented: string, client: ClientInfo): Promise<IssuedTokens> {
+      const now = clock.now()
+      const presentedHash = hashToken(presented)
+      const outcome = await db.transaction(async (tx): Promise<RefreshOutcome> => {
+        const found = await findRefreshTokenByHash(tx, presentedHash)
+        if (!found) return { kind: 'unknown' }
+        // Lock the session, then re-read the token: a parallel refresh may have rotated it meanwhile.
+        const session = await lockSession(tx, found.sessionId)
+        const token = await findRefreshTokenByHash(tx, presentedHash)
+        if (!session || !token) return { kind: 'unknown' }
+        if (session.endedAt) return { kind: 'ended', reason: session.endReason ?? 'revoked' }
+        if (!isSessionActive(session, config, now)) return { kind: 'expired' }
+        const user = await findUserById(tx, session.userId)
+        if (!user || user.disabledAt) return { kind: 'ended', reason: 'admin' }
+
+        const successor = successorRefreshToken(keys.refreshSuccessorKey, presented)
+        if (token.retiredAt === null) {
+          await retireRefreshToken(tx, token.id, now)
+          await insertRefreshToken(tx, { sessionId: session.id, tokenHash: hashToken(successor), generation: token.generation + 1, at: now })
+          await touchSession(tx, session.id, now)
+          return { kind: 'issued', session: { ...session, lastActiveAt: maxDate(session.lastActiveAt, now) }, refreshToken: successor }
+        }
+
+        const newest = await findNewestRefreshToken(tx, session.id)
+        const withinGrace = now.getTime() - token.retiredAt.getTime() <= config.refreshReuseGraceMs
+        if (newest && newest.generation === token.generation + 1 && withinGrace && newest.tokenHash === hashToken(successor)) {
+          // A parallel tab or a lost response: hand back the same successor; the chain never forks.
+          return { kind: 'issued', session, refreshToken: successor }
+        }
+
+        // A retired token outside the grace: someone holds a copy. End the whole session.
+        await endSession(tx, { id: session.id, reason: 'reuse_detected', at: now })
+        await insertEvent(tx, {
+          userId: session.userId,
+          type: 'refresh_token_reused',
+          at: now,
+          sessionId: session.id,
+          ip: client.ip,
+          device: client.device,
+          location: client.location,
+          details: { generation: token.generation },
+        })
+        // Returned, not thrown: a throw here would roll the revocation back.
+        return { kind: 'reused', sessionId: session.id }
+      })
+
+      switch (outcome.kind) {
+        case 'issued':
+          return issueTokens(outcome.session, outcome.refreshToken, now)
+        case 'unknown':
+          throw new AppError('invalid_refresh_token')
+        case 'expired':
+          throw new AppError('session_expired')
+        case 'ended':
+          throw new AppError('session_revoked', { reason: outcome.reason })
+        case 'reused':
+          await revocation.publish([outcome.sessionId])
+          throw new AppError('refresh_token_reused')
+      }
+    },
+
+    /** Ends the caller's own session (logout by access token). Already ended is fine (RFC 7009). */
+    async logout(sessionId: string, client: ClientInfo): Promise<void> {
+      await endAndPublish(sessionId, 'logout', client)
+    },
+
+    /** Ends the session a refresh token belongs to; an unknown token is not an error (RFC 7009). */
+    async logoutByRefreshToken(refreshToken: string, client: ClientInfo): Promise<void> {
+      const token = await findRefreshTokenByHash(db, hashToken(refreshToken))
+      if (token) await endAndPublish(token.sessionId, 'logout', client)
+    },
+
+    /** The caller's session row, if it is still active (ended or timed out → null). */
+    async activeSession(sessionId: string): Promise<SessionRow | null> {
+      const session = await findSession(db, sessionId)
+      return session && isSessionActive(session, config, clock.now()) ? session : null
+    },
+  }
+}
+
+function maxDate(a: Date, b: Date): Date {
+  return a.getTime() >= b.getTime() ? a : b
+}
+
+export type SessionService = ReturnType<typeof createSessionService>

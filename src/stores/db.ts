@@ -1,0 +1,96 @@
+import { mkdirSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import postgres from 'postgres'
+import { PGlite } from '@electric-sql/pglite'
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator'
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
+import { sql } from 'drizzle-orm'
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
+import type { ExtractTablesWithRelations } from 'drizzle-orm'
+import { schema } from './schema.js'
+
+/** The same queries run on postgres.js and PGlite through this type. */
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>
+export type Tx = PgTransaction<PgQueryResultHKT, typeof schema, ExtractTablesWithRelations<typeof schema>>
+/** Stores take either: each transaction is visible where it opens. */
+export type Executor = Db | Tx
+
+export interface Database {
+  db: Db
+  kind: 'postgres' | 'pglite'
+  /** Where the ledger lives, without credentials, for the start-up log line. */
+  location: string
+  runMigrations(): Promise<void>
+  ping(): Promise<void>
+  close(): Promise<void>
+}
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url))
+// Any constant works; every instance must use the same one so migrations run once.
+const MIGRATION_LOCK_KEY = 7_261_001
+
+export interface PostgresOptions {
+  url: string
+  timeoutMs: number
+  max?: number
+}
+
+/** Opens real Postgres through postgres.js, failing fast (never hanging) when it is down. */
+export function openPostgres({ url, timeoutMs, max = 10 }: PostgresOptions): Database {
+  const client = postgres(url, {
+    max,
+    connect_timeout: Math.max(1, Math.ceil(timeoutMs / 1000)),
+    idle_timeout: 30,
+    onnotice: () => {},
+    connection: { statement_timeout: Math.max(timeoutMs * 2, 5000), application_name: 'sessiond' },
+  })
+  const db = drizzlePostgres(client, { schema }) as unknown as Db
+  const parsed = new URL(url)
+  return {
+    db,
+    kind: 'postgres',
+    location: `postgres://${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`,
+    async runMigrations() {
+      // A session-level advisory lock on one reserved connection: several instances starting
+      // together apply each migration once; the others wait, then find nothing to do.
+      const reserved = await client.reserve()
+      try {
+        await reserved`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`
+        await migratePostgres(drizzlePostgres(reserved, { schema }), { migrationsFolder: MIGRATIONS_DIR })
+      } finally {
+        await reserved`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.catch(() => {})
+        reserved.release()
+      }
+    },
+    async ping() {
+      await client`select 1`
+    },
+    async close() {
+      await client.end({ timeout: 5 })
+    },
+  }
+}
+
+/** Opens the embedded PGlite ledger under `dataDir` (or in memory), for `npm start` on a laptop. */
+export async function openPglite(dataDir: string | null): Promise<Database> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true })
+  const client = dataDir ? new PGlite(dataDir) : new PGlite()
+  await client.waitReady
+  const db = drizzlePglite(client, { schema }) as unknown as Db
+  return {
+    db,
+    kind: 'pglite',
+    location: dataDir ?? 'memory',
+    async runMigrations() {
+      await migratePglite(drizzlePglite(client, { schema }), { migrationsFolder: MIGRATIONS_DIR })
+    },
+    async ping() {
+      await db.execute(sql`select 1`)
+    },
+    async close() {
+      await client.close()
+    },
+  }
+}

@@ -1,0 +1,41 @@
+import type { Denylist, DenylistAnswer, RevokedEntry } from './denylist.js'
+
+/**
+ * In-process denylist for embedded mode: one instance only. It is rebuilt from the ledger at start-up,
+ * so a restart forgets no revocation.
+ */
+export function createMemoryDenylist(now: () => number = Date.now): Denylist {
+  const expiries = new Map<string, number>()
+  let complete = false
+
+  function sweep() {
+    const at = now()
+    for (const [sessionId, expiresAt] of expiries) if (expiresAt <= at) expiries.delete(sessionId)
+  }
+  const sweeper = setInterval(sweep, 60_000)
+  sweeper.unref()
+
+  return {
+    kind: 'memory',
+    async revoke(sessionId, ttlMs) {
+      expiries.set(sessionId, Math.max(expiries.get(sessionId) ?? 0, now() + ttlMs))
+    },
+    async check(sessionId): Promise<DenylistAnswer> {
+      if (!complete) return 'unknown'
+      const expiresAt = expiries.get(sessionId)
+      return expiresAt !== undefined && expiresAt > now() ? 'revoked' : 'not_revoked'
+    },
+    async isComplete() {
+      return complete
+    },
+    async rebuild(load: () => Promise<RevokedEntry[]>) {
+      for (const entry of await load()) await this.revoke(entry.sessionId, entry.ttlMs)
+      complete = true
+      return true
+    },
+    async ping() {},
+    async close() {
+      clearInterval(sweeper)
+    },
+  }
+}

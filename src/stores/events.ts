@@ -1,0 +1,45 @@
+import type { Executor } from './db.js'
+import { securityEvents, type SecurityEventRow } from './schema.js'
+
+export type SecurityEventType =
+  | 'login'
+  | 'login_failed'
+  | 'new_device_login'
+  | 'logout'
+  | 'session_revoked'
+  | 'sessions_revoked_all'
+  | 'session_evicted'
+  | 'new_login'
+  | 'refresh_token_reused'
+  | 'password_changed'
+  | 'admin_revoked'
+  | 'account_disabled'
+
+export interface NewSecurityEvent {
+  userId: string
+  type: SecurityEventType
+  at: Date
+  sessionId?: string | null
+  ip?: string | null
+  device?: string | null
+  location?: string | null
+  details?: Record<string, unknown>
+}
+
+/** Appends one event, in the caller's transaction. */
+export async function insertEvent(db: Executor, event: NewSecurityEvent): Promise<SecurityEventRow> {
+  const rows = await db
+    .insert(securityEvents)
+    .values({
+      userId: event.userId,
+      type: event.type,
+      at: event.at,
+      sessionId: event.sessionId ?? null,
+      ip: event.ip ?? null,
+      device: event.device ?? null,
+      location: event.location ?? null,
+      details: event.details ?? {},
+    })
+    .returning()
+  return rows[0]!
+}

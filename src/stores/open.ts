@@ -1,0 +1,20 @@
+import { join } from 'node:path'
+import type { Config } from '../config.js'
+import type { Logger } from '../logger.js'
+import { openPglite, openPostgres, type Database } from './db.js'
+import type { Denylist } from './denylist.js'
+import { createMemoryDenylist } from './denylist-memory.js'
+import { createRedisDenylist } from './denylist-redis.js'
+import { openRedis } from './redis.js'
+
+/** DATABASE_URL → Postgres; unset → embedded PGlite under DATA_DIR (the laptop default). */
+export async function openDatabase(config: Config): Promise<Database> {
+  if (config.databaseUrl) return openPostgres({ url: config.databaseUrl, timeoutMs: config.dependencyTimeoutMs })
+  return openPglite(join(config.dataDir, 'pglite'))
+}
+
+/** REDIS_URL → Redis; unset → an in-process denylist (one instance only). */
+export function openDenylist(config: Config, logger: Logger): Denylist {
+  if (!config.redisUrl) return createMemoryDenylist()
+  return createRedisDenylist(openRedis(config.redisUrl, config.redisTimeoutMs, logger), config.redisKeyPrefix)
+}

@@ -1,0 +1,26 @@
+import { Redis } from 'ioredis'
+import type { Logger } from '../logger.js'
+
+/**
+ * A Redis client that fails fast instead of queueing: with the offline queue off and a short command
+ * timeout, a request never waits on a Redis that is down, and callers fall back to the ledger.
+ */
+export function openRedis(url: string, timeoutMs: number, logger: Logger): Redis {
+  const client = new Redis(url, {
+    enableOfflineQueue: false,
+    commandTimeout: timeoutMs,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 1,
+    // Keep trying to come back, but never more often than every 2 s.
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+  })
+  let lastLoggedAt = 0
+  client.on('error', (error: Error & { code?: string }) => {
+    // ioredis emits an error per reconnect attempt; one line every 30 s is enough for an operator.
+    if (Date.now() - lastLoggedAt > 30_000) {
+      lastLoggedAt = Date.now()
+      logger.warn({ code: error.code ?? error.name }, 'redis unavailable')
+    }
+  })
+  return client
+}

@@ -1,0 +1,68 @@
+import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm'
+import type { EndReason } from '../errors.js'
+import type { Executor } from './db.js'
+import { sessions, type SessionRow } from './schema.js'
+
+export type NewSession = typeof sessions.$inferInsert
+
+/** Inserts a session row. */
+export async function insertSession(db: Executor, session: NewSession): Promise<SessionRow> {
+  const rows = await db.insert(sessions).values(session).returning()
+  return rows[0]!
+}
+
+/** The session with this id, ended or not, or null. */
+export async function findSession(db: Executor, id: string): Promise<SessionRow | null> {
+  const rows = await db.select().from(sessions).where(eq(sessions.id, id)).limit(1)
+  return rows[0] ?? null
+}
+
+/** The session, locked until the transaction ends so that parallel refreshes run one after the other. */
+export async function lockSession(tx: Executor, id: string): Promise<SessionRow | null> {
+  const rows = await tx.select().from(sessions).where(eq(sessions.id, id)).for('update').limit(1)
+  return rows[0] ?? null
+}
+
+/**
+ * Ends the session if it is still open (and, when given, belongs to `userId`); returns the ended row,
+ * or null when there was nothing to end. The owner check lives in the query: no existence oracle.
+ */
+export async function endSession(
+  db: Executor,
+  end: { id: string; userId?: string; reason: EndReason; at: Date },
+): Promise<SessionRow | null> {
+  const conditions = [eq(sessions.id, end.id), isNull(sessions.endedAt)]
+  if (end.userId) conditions.push(eq(sessions.userId, end.userId))
+  const rows = await db
+    .update(sessions)
+    .set({ endedAt: end.at, endReason: end.reason })
+    .where(and(...conditions))
+    .returning()
+  return rows[0] ?? null
+}
+
+/** Records activity: `lastActiveAt` only ever moves forward. */
+export async function touchSession(db: Executor, id: string, at: Date): Promise<void> {
+  await db
+    .update(sessions)
+    .set({ lastActiveAt: sql`greatest(${sessions.lastActiveAt}, ${at.toISOString()}::timestamptz)` })
+    .where(eq(sessions.id, id))
+}
+
+/** Ids and end times of sessions ended after `since`: what the denylist must hold. */
+export async function listSessionsEndedSince(db: Executor, since: Date): Promise<{ id: string; endedAt: Date }[]> {
+  const rows = await db
+    .select({ id: sessions.id, endedAt: sessions.endedAt })
+    .from(sessions)
+    .where(gt(sessions.endedAt, since))
+  return rows.map((row) => ({ id: row.id, endedAt: row.endedAt! }))
+}
+
+/** A user's open sessions, most recently active first (may include timed-out ones; callers filter). */
+export async function listOpenSessions(db: Executor, userId: string): Promise<SessionRow[]> {
+  return db
+    .select()
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), isNull(sessions.endedAt)))
+    .orderBy(desc(sessions.lastActiveAt))
+}
