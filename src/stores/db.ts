@@ -53,15 +53,15 @@ export function openPostgres({ url, timeoutMs, max = 10 }: PostgresOptions): Dat
     kind: 'postgres',
     location: `postgres://${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`,
     async runMigrations() {
-      // A session-level advisory lock on one reserved connection: several instances starting
+      // A session-level advisory lock on a one-connection client: several instances starting
       // together apply each migration once; the others wait, then find nothing to do.
-      const reserved = await client.reserve()
+      const single = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: Math.max(1, Math.ceil(timeoutMs / 1000)) })
       try {
-        await reserved`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`
-        await migratePostgres(drizzlePostgres(reserved, { schema }), { migrationsFolder: MIGRATIONS_DIR })
+        await single`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`
+        await migratePostgres(drizzlePostgres(single, { schema }), { migrationsFolder: MIGRATIONS_DIR })
       } finally {
-        await reserved`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.catch(() => {})
-        reserved.release()
+        await single`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.catch(() => {})
+        await single.end({ timeout: 5 })
       }
     },
     async ping() {

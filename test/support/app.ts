@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto'
+import { Writable } from 'node:stream'
+import { inject } from 'vitest'
+import { createApp } from '../../src/app.js'
+import { loadConfig } from '../../src/config.js'
+import { createLogger } from '../../src/logger.js'
+import { generatePrivateKeyPem, loadKeySet, type KeySet } from '../../src/services/keys.js'
+import { openPostgres, type Database } from '../../src/stores/db.js'
+import type { Denylist } from '../../src/stores/denylist.js'
+import { createMemoryDenylist } from '../../src/stores/denylist-memory.js'
+import { createRedisDenylist } from '../../src/stores/denylist-redis.js'
+import { openRedis } from '../../src/stores/redis.js'
+import { createFakeClock, type FakeClock } from './clock.js'
+import { onClose } from './resources.js'
+
+export const INTROSPECTION_CLIENT = { id: 'orders-api', secret: 'test-introspection-secret-0123456789abcdef' }
+export const TEST_PRIVATE_KEY = generatePrivateKeyPem()
+
+let sharedDatabase: Database | null = null
+let sharedKeys: Promise<KeySet> | null = null
+
+/** This run's migrated Postgres database, one pool per test file. */
+export function testDatabase(): Database {
+  sharedDatabase ??= onClose(openPostgres({ url: inject('databaseUrl'), timeoutMs: 2000 }), (db) => db.close())
+  return sharedDatabase
+}
+
+/** Keys shared by every app of a file, so two apps are two instances of one deployment. */
+export function testKeys(): Promise<KeySet> {
+  sharedKeys ??= loadKeySet(TEST_PRIVATE_KEY)
+  return sharedKeys
+}
+
+export function testRedisPrefix(): string {
+  return `sessiond-test:${inject('runId')}:`
+}
+
+/** A Redis denylist on the given server (default: the machine's), registered for closing. */
+export function redisDenylist(url: string = inject('redisUrl'), prefix = testRedisPrefix()): Denylist {
+  const logger = createLogger('silent')
+  return onClose(createRedisDenylist(openRedis(url, 300, logger), prefix), (list) => list.close())
+}
+
+export interface TestAppOptions {
+  /** Environment overrides, parsed by the production config loader. */
+  env?: Record<string, string>
+  clock?: FakeClock
+  denylist?: Denylist
+  database?: Database
+  keys?: KeySet
+}
+
+/** The real app on real Postgres + Redis with a fake clock and captured logs. */
+export async function buildTestApp(options: TestAppOptions = {}) {
+  const config = loadConfig({
+    DATABASE_URL: inject('databaseUrl'),
+    REDIS_URL: inject('redisUrl'),
+    JWT_PRIVATE_KEY: TEST_PRIVATE_KEY,
+    INTROSPECTION_CLIENTS: `${INTROSPECTION_CLIENT.id}:${INTROSPECTION_CLIENT.secret}`,
+    LOG_LEVEL: 'debug',
+    ...options.env,
+  })
+  const clock = options.clock ?? createFakeClock()
+  const logs: string[] = []
+  const logger = createLogger(
+    config.logLevel,
+    new Writable({
+      write(chunk, _encoding, done) {
+        logs.push(String(chunk))
+        done()
+      },
+    }),
+  )
+  const database = options.database ?? testDatabase()
+  const denylist = options.denylist ?? redisDenylist()
+  const keys = options.keys ?? (await testKeys())
+  const { app, services } = createApp({ config, database, denylist, clock, logger, keys })
+  await services.revocation.start()
+  onClose(services.revocation, (revocation) => revocation.stop())
+  return { app, services, config, clock, logs, database, denylist, keys }
+}
+
+export type TestApp = Awaited<ReturnType<typeof buildTestApp>>
+
+export interface CallResult {
+  status: number
+  headers: Headers
+  body: any
+}
+
+/** One HTTP call through the real app; JSON bodies are sent as application/json. */
+export async function call(
+  app: TestApp['app'],
+  method: string,
+  path: string,
+  options: { json?: unknown; body?: string; headers?: Record<string, string>; bearer?: string } = {},
+): Promise<CallResult> {
+  const headers: Record<string, string> = { ...options.headers }
+  let body = options.body
+  if (options.json !== undefined) {
+    body = JSON.stringify(options.json)
+    headers['content-type'] ??= 'application/json'
+  }
+  if (options.bearer) headers.authorization = `Bearer ${options.bearer}`
+  const response = await app.request(path, { method, headers, body })
+  const text = await response.text()
+  let parsed: unknown = text
+  try {
+    parsed = text ? JSON.parse(text) : null
+  } catch {
+    /* not JSON: keep the text */
+  }
+  return { status: response.status, headers: response.headers, body: parsed }
+}
+
+export function uniqueEmail(): string {
+  return `user-${randomUUID()}@example.test`
+}
+
+export const STRONG_PASSWORD = 'correct horse battery staple'
+
+/** Registers a fresh user and logs in once. */
+export async function registerAndLogin(app: TestApp['app'], options: { headers?: Record<string, string> } = {}) {
+  const email = uniqueEmail()
+  const password = STRONG_PASSWORD
+  const registered = await call(app, 'POST', '/register', { json: { email, password } })
+  if (registered.status !== 201) throw new Error(`register failed: ${registered.status} ${JSON.stringify(registered.body)}`)
+  const login = await call(app, 'POST', '/login', { json: { email, password }, headers: options.headers })
+  if (login.status !== 200) throw new Error(`login failed: ${login.status} ${JSON.stringify(login.body)}`)
+  return { email, password, user: registered.body.user, tokens: login.body }
+}
+
+export function basicAuth(id = INTROSPECTION_CLIENT.id, secret = INTROSPECTION_CLIENT.secret): string {
+  return `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`
+}
+
+/** Asks /introspect about a token, as a backend service would. */
+export async function introspect(app: TestApp['app'], token: string): Promise<CallResult> {
+  return call(app, 'POST', '/introspect', {
+    body: new URLSearchParams({ token }).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth() },
+  })
+}
+
+export { createMemoryDenylist }
