@@ -8,9 +8,8 @@ import { findUserById } from '../stores/users.js'
 
 export function meRoutes(services: Services, config: Config, requireUser: MiddlewareHandler<AppEnv>) {
   return new Hono<AppEnv>()
-    .use('/me', requireUser)
-    .use('/me/*', requireUser)
-    .get('/me', async (c) => {
+    // Per route, not `use('/me/*')`: an unknown /me path is 404 and a wrong method 405, not 401.
+    .get('/me', requireUser, async (c) => {
       const user = await findUserById(services.db, c.var.auth.userId)
       if (!user) throw new AppError('invalid_token')
       return c.json({ user: presentUser(user), session: presentSession(c.var.session, config, c.var.auth.sessionId) })
