@@ -31,7 +31,7 @@ async function main() {
   }
   const database = await openDatabase(config)
   await database.runMigrations()
-  const denylist = openDenylist(config, logger)
+  const denylist = await openDenylist(config, logger)
   const { app, services } = createApp({ config, database, denylist, clock: systemClock, logger, keys })
   await services.revocation.start()
 

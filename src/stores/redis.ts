@@ -24,3 +24,21 @@ export function openRedis(url: string, timeoutMs: number, logger: Logger): Redis
   })
   return client
 }
+
+/**
+ * Waits (at most `timeoutMs`) for the first connection: with the offline queue off, commands sent
+ * before it would fail. If Redis is down at start-up we go on; the ledger answers until it is back.
+ */
+export async function waitForRedis(client: Redis, timeoutMs: number): Promise<boolean> {
+  if (client.status === 'ready') return true
+  return new Promise((resolve) => {
+    const done = (ready: boolean) => {
+      clearTimeout(timer)
+      client.off('ready', onReady)
+      resolve(ready)
+    }
+    const onReady = () => done(true)
+    const timer = setTimeout(() => done(false), timeoutMs)
+    client.once('ready', onReady)
+  })
+}

@@ -9,7 +9,7 @@ import { openPostgres, type Database } from '../../src/stores/db.js'
 import type { Denylist } from '../../src/stores/denylist.js'
 import { createMemoryDenylist } from '../../src/stores/denylist-memory.js'
 import { createRedisDenylist } from '../../src/stores/denylist-redis.js'
-import { openRedis } from '../../src/stores/redis.js'
+import { openRedis, waitForRedis } from '../../src/stores/redis.js'
 import { createFakeClock, type FakeClock } from './clock.js'
 import { onClose } from './resources.js'
 
@@ -36,9 +36,10 @@ export function testRedisPrefix(): string {
 }
 
 /** A Redis denylist on the given server (default: the machine's), registered for closing. */
-export function redisDenylist(url: string = inject('redisUrl'), prefix = testRedisPrefix()): Denylist {
-  const logger = createLogger('silent')
-  return onClose(createRedisDenylist(openRedis(url, 300, logger), prefix), (list) => list.close())
+export async function redisDenylist(url: string = inject('redisUrl'), prefix = testRedisPrefix()): Promise<Denylist> {
+  const redis = openRedis(url, 300, createLogger('silent'))
+  await waitForRedis(redis, 2000)
+  return onClose(createRedisDenylist(redis, prefix), (list) => list.close())
 }
 
 export interface TestAppOptions {
@@ -72,7 +73,7 @@ export async function buildTestApp(options: TestAppOptions = {}) {
     }),
   )
   const database = options.database ?? testDatabase()
-  const denylist = options.denylist ?? redisDenylist()
+  const denylist = options.denylist ?? (await redisDenylist())
   const keys = options.keys ?? (await testKeys())
   const { app, services } = createApp({ config, database, denylist, clock, logger, keys })
   await services.revocation.start()
