@@ -1,0 +1,43 @@
+import { Writable } from 'node:stream'
+import { describe, expect, it } from 'vitest'
+import { createLogger } from '../../src/logger.js'
+import { buildTestApp, call, introspect, STRONG_PASSWORD, uniqueEmail } from '../support/app.js'
+
+describe('secrets never reach the logs', () => {
+  it('a whole session lifecycle at trace level logs requests but no password or token', async () => {
+    const { app, logs } = await buildTestApp({ env: { LOG_LEVEL: 'trace' } })
+    const email = uniqueEmail()
+    await call(app, 'POST', '/register', { json: { email, password: STRONG_PASSWORD } })
+    const login = await call(app, 'POST', '/login', { json: { email, password: STRONG_PASSWORD } })
+    await call(app, 'POST', '/login', { json: { email, password: `${STRONG_PASSWORD}-wrong` } })
+    const { accessToken, refreshToken } = login.body
+    await call(app, 'GET', '/me', { bearer: accessToken, headers: { cookie: 'theme=dark; secret-cookie=abc123' } })
+    await introspect(app, accessToken)
+    const refreshed = await call(app, 'POST', '/refresh', { json: { refreshToken } })
+    await call(app, 'POST', '/logout', { json: { refreshToken: refreshed.body.refreshToken } })
+
+    const text = logs.join('')
+    expect(logs.filter((line) => line.includes('"msg":"request"')).length).toBeGreaterThanOrEqual(7)
+    for (const secret of [STRONG_PASSWORD, accessToken, refreshToken, refreshed.body.refreshToken, 'secret-cookie', accessToken.split('.')[2]!]) {
+      expect(text).not.toContain(secret)
+    }
+  })
+
+  it('the logger censors secret fields wherever a caller puts them', () => {
+    const lines: string[] = []
+    const logger = createLogger('info', new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }))
+    logger.info(
+      {
+        password: 'p4ssword-top',
+        body: { refreshToken: 'rt-secret', newPassword: 'np-secret', token: 'introspected-secret' },
+        req: { headers: { authorization: 'Bearer at-secret', cookie: 'sid=cookie-secret' } },
+      },
+      'attempt',
+    )
+    const text = lines.join('')
+    for (const secret of ['p4ssword-top', 'rt-secret', 'np-secret', 'introspected-secret', 'at-secret', 'cookie-secret']) {
+      expect(text).not.toContain(secret)
+    }
+    expect(text).toContain('[redacted]')
+  })
+})
