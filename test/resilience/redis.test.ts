@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest'
+import { Redis } from 'ioredis'
+import { buildTestApp, call, introspect, redisDenylist, registerAndLogin, testRedisPrefix } from '../support/app.js'
+import { startOwnRedis } from '../support/redis-server.js'
+import { onClose } from '../support/resources.js'
+
+/** Two instances sharing Postgres and a private Redis that the test may flush, stop and restart. */
+async function deployment() {
+  const redis = await startOwnRedis()
+  const a = await buildTestApp({ denylist: await redisDenylist(redis.url) })
+  const b = await buildTestApp({ denylist: await redisDenylist(redis.url) })
+  const inspect = onClose(new Redis(redis.url), (client) => client.disconnect())
+  inspect.on('error', () => {})
+  const revokedKeyExists = async (sessionId: string) => (await inspect.exists(`${testRedisPrefix()}revoked:${sessionId}`)) === 1
+  return { redis, a, b, revokedKeyExists }
+}
+
+async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await check()) return
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error('condition not met in time')
+}
+
+describe('revocation survives Redis', () => {
+  it('after FLUSHALL, revoked sessions stay revoked on every instance and the list is rebuilt from the ledger', async () => {
+    const { redis, a, b, revokedKeyExists } = await deployment()
+    const revoked = await registerAndLogin(a.app)
+    const alive = await registerAndLogin(a.app)
+    expect((await call(a.app, 'POST', '/logout', { bearer: revoked.tokens.accessToken })).status).toBe(204)
+    expect(await revokedKeyExists(revoked.tokens.session.id)).toBe(true)
+
+    await redis.flush()
+    // The completeness marker went with the flush, so nobody trusts the empty list.
+    expect((await introspect(b.app, revoked.tokens.accessToken)).body).toEqual({ active: false })
+    expect((await introspect(a.app, revoked.tokens.accessToken)).body).toEqual({ active: false })
+    expect((await introspect(b.app, alive.tokens.accessToken)).body.active).toBe(true)
+    // The lookup that noticed the loss started a rebuild; afterwards Redis holds the revocation again.
+    await eventually(() => revokedKeyExists(revoked.tokens.session.id))
+    await eventually(async () => (await b.denylist.isComplete()) && (await a.denylist.check(revoked.tokens.session.id)) === 'revoked')
+  })
+
+  it('after a restart (a Redis that keeps nothing), the same holds', async () => {
+    const { redis, a, b, revokedKeyExists } = await deployment()
+    const revoked = await registerAndLogin(a.app)
+    await call(a.app, 'POST', '/logout', { bearer: revoked.tokens.accessToken })
+    await redis.stop()
+    await redis.start()
+    await eventually(async () => (await call(b.app, 'GET', '/readyz')).status === 200)
+    expect((await introspect(b.app, revoked.tokens.accessToken)).body).toEqual({ active: false })
+    await eventually(() => revokedKeyExists(revoked.tokens.session.id))
+  })
+
+  it('while Redis is down: introspection answers from the ledger, /readyz names redis, logout is 503 but holds', async () => {
+    const { redis, a, b, revokedKeyExists } = await deployment()
+    const before = await registerAndLogin(a.app)
+    const during = await registerAndLogin(a.app)
+    const alive = await registerAndLogin(a.app)
+    await call(a.app, 'POST', '/logout', { bearer: before.tokens.accessToken })
+    await redis.stop()
+
+    expect((await introspect(b.app, before.tokens.accessToken)).body).toEqual({ active: false })
+    expect((await introspect(b.app, alive.tokens.accessToken)).body.active).toBe(true)
+    const ready = await call(b.app, 'GET', '/readyz')
+    expect(ready.status).toBe(503)
+    expect(ready.body.details.checks.redis).toBe('down')
+
+    // The ledger takes the logout; the answer is 503 because other instances cannot see it via Redis yet.
+    const logout = await call(a.app, 'POST', '/logout', { bearer: during.tokens.accessToken })
+    expect(logout.status).toBe(503)
+    expect(logout.headers.get('retry-after')).toBe('5')
+    expect((await introspect(b.app, during.tokens.accessToken)).body).toEqual({ active: false })
+    const refresh = await call(b.app, 'POST', '/refresh', { json: { refreshToken: during.tokens.refreshToken } })
+    expect(refresh.body).toMatchObject({ error: 'session_revoked', reason: 'logout' })
+
+    // Redis comes back: the reconcile rebuilds the list, including what was revoked while it was away.
+    await redis.start()
+    await eventually(async () => {
+      await a.services.revocation.reconcile()
+      return revokedKeyExists(during.tokens.session.id)
+    })
+    expect(await revokedKeyExists(before.tokens.session.id)).toBe(true)
+    expect((await introspect(b.app, during.tokens.accessToken)).body).toEqual({ active: false })
+    expect((await introspect(b.app, alive.tokens.accessToken)).body.active).toBe(true)
+    expect((await call(b.app, 'GET', '/readyz')).status).toBe(200)
+  })
+
+  it('a retried logout after the 503 answers 204 once Redis is back', async () => {
+    const { redis, a } = await deployment()
+    const { tokens } = await registerAndLogin(a.app)
+    await redis.stop()
+    expect((await call(a.app, 'POST', '/logout', { bearer: tokens.accessToken })).status).toBe(503)
+    await redis.start()
+    await eventually(async () => (await call(a.app, 'POST', '/logout', { bearer: tokens.accessToken })).status === 204)
+  })
+  it('a revocation whose Redis write timed out reaches Redis later, though Redis kept its data', async () => {
+    const { redis, a, b, revokedKeyExists } = await deployment()
+    const { tokens } = await registerAndLogin(a.app)
+    const admin = onClose(new Redis(redis.url), (client) => client.disconnect())
+    // Redis stalls writes (as under a long fork or failover) but keeps its data and its marker.
+    await admin.client('PAUSE', 1500, 'WRITE')
+    expect((await call(a.app, 'POST', '/logout', { bearer: tokens.accessToken })).status).toBe(503)
+    await new Promise((resolve) => setTimeout(resolve, 1600))
+    expect(await b.denylist.isComplete()).toBe(true)
+    // Meanwhile introspection stays correct: b's next reconcile (or a's) fills the gap from the ledger.
+    await b.services.revocation.reconcile()
+    expect(await revokedKeyExists(tokens.session.id)).toBe(true)
+    expect((await introspect(b.app, tokens.accessToken)).body).toEqual({ active: false })
+  })
+})
