@@ -57,6 +57,9 @@ export interface Config {
   redisTimeoutMs: number
   denylistReconcileMs: number
   shutdownGraceMs: number
+  sessionRetentionMs: number
+  eventRetentionMs: number
+  cleanupIntervalMs: number
 }
 
 type Env = Record<string, string | undefined>
@@ -205,6 +208,13 @@ export function loadConfig(env: Env): Config {
     redisTimeoutMs: duration(env, 'REDIS_TIMEOUT', '500ms'),
     denylistReconcileMs: duration(env, 'DENYLIST_RECONCILE_INTERVAL', '5s'),
     shutdownGraceMs: duration(env, 'SHUTDOWN_GRACE', '10s'),
+    sessionRetentionMs: duration(env, 'SESSION_RETENTION', '30d'),
+    eventRetentionMs: duration(env, 'EVENT_RETENTION', '90d'),
+    cleanupIntervalMs: duration(env, 'CLEANUP_INTERVAL', '1h'),
+  }
+  // The denylist is rebuilt from sessions ended within the access TTL: they must still be in the ledger.
+  if (config.sessionRetentionMs < config.accessTokenTtlMs + 3_600_000) {
+    throw new ConfigError('SESSION_RETENTION', 'must be at least ACCESS_TOKEN_TTL plus one hour')
   }
   return Object.freeze(config)
 }

@@ -34,6 +34,7 @@ async function main() {
   const denylist = await openDenylist(config, logger)
   const { app, services } = createApp({ config, database, denylist, clock: systemClock, logger, keys })
   await services.revocation.start()
+  services.cleanup.start()
 
   const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
     logger.info(
@@ -59,7 +60,7 @@ async function main() {
     }, config.shutdownGraceMs)
     deadline.unref()
     server.close(async () => {
-      await services.revocation.stop()
+      await Promise.all([services.revocation.stop(), services.cleanup.stop()])
       await Promise.allSettled([database.close(), denylist.close()])
       logger.info('stopped')
       process.exit(0)

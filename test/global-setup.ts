@@ -18,6 +18,7 @@ export default async function setup(project: TestProject) {
   await database.close()
 
   project.provide('databaseUrl', url.toString())
+  project.provide('adminDatabaseUrl', adminUrl)
   project.provide('redisUrl', process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379')
   project.provide('runId', `${process.pid}${Date.now().toString(36)}`)
 
@@ -30,6 +31,7 @@ export default async function setup(project: TestProject) {
 declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string
+    adminDatabaseUrl: string
     redisUrl: string
     runId: string
   }

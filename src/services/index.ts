@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js'
 import type { Db } from '../stores/db.js'
 import type { Denylist } from '../stores/denylist.js'
 import { createAccountService } from './accounts.js'
+import { createCleanupService } from './cleanup.js'
 import { createIntrospectionService } from './introspection.js'
 import type { KeySet } from './keys.js'
 import { createPasswordHasher } from './passwords.js'
@@ -37,7 +38,8 @@ export function createServices({ config, db, denylist, clock, logger, keys }: Se
   const accounts = createAccountService({ db, clock, config, passwords, logger })
   const sessions = createSessionService({ db, clock, config, accounts, tokens, keys, revocation })
   const introspection = createIntrospectionService({ tokens, revocation, clock })
-  return { db, clock, passwords, tokens, revocation, accounts, sessions, introspection }
+  const cleanup = createCleanupService({ db, clock, config, logger })
+  return { db, clock, passwords, tokens, revocation, accounts, sessions, introspection, cleanup }
 }
 
 export type Services = ReturnType<typeof createServices>

@@ -42,6 +42,9 @@ export const sessions = pgTable(
     index('sessions_user_active_idx').on(table.userId, table.lastActiveAt.desc()).where(sql`ended_at IS NULL`),
     // Denylist rebuild and retention cleanup scan by end time.
     index('sessions_ended_at_idx').on(table.endedAt).where(sql`ended_at IS NOT NULL`),
+    // Cleanup of sessions that timed out without ever being ended.
+    index('sessions_open_absolute_idx').on(table.absoluteExpiresAt).where(sql`ended_at IS NULL`),
+    index('sessions_open_last_active_idx').on(table.lastActiveAt).where(sql`ended_at IS NULL`),
   ],
 )
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import postgres from 'postgres'
 import { Writable } from 'node:stream'
 import { inject } from 'vitest'
 import { createApp } from '../../src/app.js'
@@ -23,6 +24,22 @@ let sharedKeys: Promise<KeySet> | null = null
 export function testDatabase(): Database {
   sharedDatabase ??= onClose(openPostgres({ url: inject('databaseUrl'), timeoutMs: 2000 }), (db) => db.close())
   return sharedDatabase
+}
+
+/** A database of its own on the real Postgres, for tests that must not see (or touch) other files' rows. */
+export async function isolatedDatabase(): Promise<Database> {
+  const name = `sessiond_iso_${process.pid}_${randomUUID().slice(0, 8)}`
+  const admin = postgres(inject('adminDatabaseUrl'), { max: 1, onnotice: () => {} })
+  await admin.unsafe(`CREATE DATABASE "${name}"`)
+  onClose(admin, async (client) => {
+    await client.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
+    await client.end()
+  })
+  const url = new URL(inject('adminDatabaseUrl'))
+  url.pathname = `/${name}`
+  const database = onClose(openPostgres({ url: url.toString(), timeoutMs: 2000 }), (db) => db.close())
+  await database.runMigrations()
+  return database
 }
 
 /** Keys shared by every app of a file, so two apps are two instances of one deployment. */

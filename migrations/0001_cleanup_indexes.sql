@@ -1,0 +1,2 @@
+CREATE INDEX "sessions_open_absolute_idx" ON "sessions" USING btree ("absolute_expires_at") WHERE ended_at IS NULL;--> statement-breakpoint
+CREATE INDEX "sessions_open_last_active_idx" ON "sessions" USING btree ("last_active_at") WHERE ended_at IS NULL;

@@ -1,0 +1,77 @@
+import type { Clock } from '../clock.js'
+import type { Config } from '../config.js'
+import type { Logger } from '../logger.js'
+import type { Db } from '../stores/db.js'
+import {
+  deleteEndedSessions,
+  deleteEventsBefore,
+  deleteOpenSessionsIdleSince,
+  deleteOpenSessionsPastAbsoluteEnd,
+} from '../stores/retention.js'
+
+const BATCH_SIZE = 500
+
+export interface CleanupDeps {
+  db: Db
+  clock: Clock
+  config: Pick<Config, 'sessionRetentionMs' | 'eventRetentionMs' | 'sessionIdleTimeoutMs' | 'cleanupIntervalMs'>
+  logger: Logger
+}
+
+export interface CleanupCounts {
+  sessions: number
+  events: number
+}
+
+/** Deletes what is past retention, in small batches, so it never holds long locks on the ledger. */
+export function createCleanupService({ db, clock, config, logger }: CleanupDeps) {
+  let timer: NodeJS.Timeout | null = null
+  let running: Promise<unknown> | null = null
+
+  async function drain(deleteBatch: (limit: number) => Promise<number>): Promise<number> {
+    let total = 0
+    for (;;) {
+      const deleted = await deleteBatch(BATCH_SIZE)
+      total += deleted
+      if (deleted < BATCH_SIZE) return total
+    }
+  }
+
+  return {
+    /** Sessions ended (or timed out) more than SESSION_RETENTION ago, and events older than EVENT_RETENTION. */
+    async runOnce(): Promise<CleanupCounts> {
+      const now = clock.now().getTime()
+      const sessionCutoff = new Date(now - config.sessionRetentionMs)
+      const idleCutoff = new Date(now - config.sessionRetentionMs - config.sessionIdleTimeoutMs)
+      const sessions =
+        (await drain((limit) => deleteEndedSessions(db, sessionCutoff, limit))) +
+        (await drain((limit) => deleteOpenSessionsPastAbsoluteEnd(db, sessionCutoff, limit))) +
+        (await drain((limit) => deleteOpenSessionsIdleSince(db, idleCutoff, limit)))
+      const events = await drain((limit) => deleteEventsBefore(db, new Date(now - config.eventRetentionMs), limit))
+      if (sessions + events > 0) logger.info({ sessions, events }, 'retention cleanup')
+      return { sessions, events }
+    },
+
+    /** Runs every CLEANUP_INTERVAL (with jitter, so instances started together do not run in step). */
+    start() {
+      const schedule = () => {
+        const delay = config.cleanupIntervalMs * (0.75 + Math.random() * 0.5)
+        timer = setTimeout(() => {
+          running = this.runOnce()
+            .catch((error: unknown) => logger.warn({ err: (error as Error)?.name }, 'retention cleanup failed'))
+            .finally(schedule)
+        }, delay)
+        timer.unref()
+      }
+      schedule()
+    },
+
+    async stop() {
+      if (timer) clearTimeout(timer)
+      timer = null
+      await running
+    },
+  }
+}
+
+export type CleanupService = ReturnType<typeof createCleanupService>
