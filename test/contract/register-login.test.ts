@@ -160,4 +160,17 @@ describe('POST /login', () => {
     expect(tokens.expiresIn).toBe(300)
     expect(config.accessTokenTtlMs).toBe(900_000)
   })
+
+  it('caps concurrent password hashes: excess logins wait in a bounded queue, beyond it 503 + Retry-After', async () => {
+    const capped = await buildTestApp({ env: { PASSWORD_HASH_CONCURRENCY: '1', PASSWORD_HASH_QUEUE: '2' } })
+    const { email, password } = await registerAndLogin(capped.app)
+    const results = await Promise.all(Array.from({ length: 8 }, () => call(capped.app, 'POST', '/login', { json: { email, password } })))
+    const statuses = results.map((res) => res.status)
+    expect(statuses.filter((status) => status === 200).length).toBeGreaterThanOrEqual(3) // 1 running + 2 queued
+    const refused = results.filter((res) => res.status === 503)
+    expect(refused.length).toBeGreaterThan(0)
+    expect(refused[0]!.body.error).toBe('unavailable')
+    expect(refused[0]!.headers.get('retry-after')).toBe('1')
+    expect(statuses.every((status) => status === 200 || status === 503)).toBe(true)
+  })
 })
