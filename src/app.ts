@@ -2,11 +2,12 @@ import { Hono, type Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { Clock } from './clock.js'
 import type { Config } from './config.js'
-import { AppError, CATALOGUE, DependencyError, type ErrorCode } from './errors.js'
+import { AppError, CATALOGUE, DependencyError, publicCode, type ErrorCode } from './errors.js'
 import { createClientInfoReader } from './http/client.js'
 import { limitBody, noStore, requestContext, requireMediaType, type AppEnv } from './http/middleware.js'
 import { createRequireUser } from './http/require-user.js'
 import type { Logger } from './logger.js'
+import { adminRoutes } from './routes/admin.js'
 import { authRoutes } from './routes/auth.js'
 import { healthRoutes } from './routes/health.js'
 import { introspectRoutes } from './routes/introspect.js'
@@ -40,8 +41,9 @@ export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>()
   app.use(requestContext(logger), noStore, limitBody, requireMediaType((path) => path === '/introspect'))
   app.route('/', authRoutes(services, config, clientInfo))
-  app.route('/', meRoutes(services, config, requireUser))
+  app.route('/', meRoutes(services, config, requireUser, clientInfo))
   app.route('/', introspectRoutes(services, config.introspectionClients))
+  app.route('/', adminRoutes(services, config))
   app.route('/', wellKnownRoutes(keys))
   app.route('/', healthRoutes(database, denylist, config.dependencyTimeoutMs))
 
@@ -64,7 +66,7 @@ function renderError(c: Context<AppEnv>, error: unknown): Response {
   if (code === 'invalid_token') c.header('WWW-Authenticate', `Bearer ${REALM}, error="invalid_token"`)
   if (code === 'invalid_client') c.header('WWW-Authenticate', `Basic ${REALM}`)
   if (extra.retryAfterSeconds !== undefined) c.header('Retry-After', String(extra.retryAfterSeconds))
-  const body: Record<string, unknown> = { error: code, message: appError.message }
+  const body: Record<string, unknown> = { error: publicCode(code), message: appError.message }
   if (extra.details !== undefined) body.details = extra.details
   if (extra.reason !== undefined) body.reason = extra.reason
   return c.json(body, CATALOGUE[code].status as 400)

@@ -6,6 +6,9 @@ export const CATALOGUE = {
   unauthorized: { status: 401, message: 'Authentication is required.' },
   invalid_token: { status: 401, message: 'The access token is invalid, expired or revoked.' },
   invalid_credentials: { status: 401, message: 'The email or password is incorrect.' },
+  // The same code as a 403 where the caller is already authenticated: the access token is fine,
+  // only the password they re-typed is wrong (a 401 would make clients drop their tokens).
+  wrong_password: { status: 403, message: 'The password is incorrect.', error: 'invalid_credentials' },
   invalid_client: { status: 401, message: 'Client authentication failed.' },
   invalid_refresh_token: { status: 401, message: 'The refresh token is not recognised.' },
   refresh_token_reused: { status: 401, message: 'The refresh token was already used; the session has been revoked.' },
@@ -24,7 +27,13 @@ export const CATALOGUE = {
   rate_limited: { status: 429, message: 'Too many attempts; try again later.' },
   internal_error: { status: 500, message: 'Something went wrong on our side.' },
   unavailable: { status: 503, message: 'A dependency is unavailable; try again shortly.' },
-} as const satisfies Record<string, { status: number; message: string }>
+} as const satisfies Record<string, { status: number; message: string; error?: string }>
+
+/** The `error` string clients see for a catalogue entry. */
+export function publicCode(code: ErrorCode): string {
+  const entry = CATALOGUE[code]
+  return 'error' in entry ? entry.error : code
+}
 
 export type ErrorCode = keyof typeof CATALOGUE
 

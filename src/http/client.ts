@@ -39,3 +39,8 @@ export function createClientInfoReader(trust: TrustProxy, locate: (ip: string | 
 }
 
 export type ClientInfoReader = ReturnType<typeof createClientInfoReader>
+
+/** The client columns recorded on a security event. */
+export function clientFields(client: ClientInfo | null) {
+  return { ip: client?.ip ?? null, device: client?.device ?? null, location: client?.location ?? null }
+}

@@ -20,6 +20,8 @@ export type AppEnv = {
     session: SessionRow
     client: ClientInfo
     introspectionClientId: string
+    /** Fingerprint of the admin key that authenticated the request (never the key). */
+    adminKey: string
   }
 }
 

@@ -1,4 +1,5 @@
-import type { SessionRow, UserRow } from '../stores/schema.js'
+import type { SecurityEventRow, SessionRow, UserRow } from '../stores/schema.js'
+import type { EventCursor } from '../stores/events.js'
 import { sessionExpiresAt, type TimeoutConfig } from '../services/session-clock.js'
 import type { IssuedTokens } from '../services/sessions.js'
 
@@ -30,4 +31,30 @@ export function presentTokenPair(issued: IssuedTokens, config: TimeoutConfig) {
     refreshTokenExpiresAt: issued.refreshTokenExpiresAt.toISOString(),
     session: presentSession(issued.session, config, issued.session.id),
   }
+}
+
+export function presentEvent(event: SecurityEventRow) {
+  return {
+    id: String(event.id),
+    type: event.type,
+    at: event.at.toISOString(),
+    ip: event.ip,
+    device: event.device,
+    location: event.location,
+    sessionId: event.sessionId,
+    details: event.details,
+  }
+}
+
+/** Cursors are opaque to clients: base64url of the last row's position in the newest-first order. */
+export function encodeCursor(cursor: EventCursor | null): string | null {
+  return cursor ? Buffer.from(`${cursor.at.toISOString()}|${cursor.id}`).toString('base64url') : null
+}
+
+/** Null when the cursor is not one we made. */
+export function decodeCursor(text: string): EventCursor | null {
+  const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)\|(\d{1,18})$/.exec(Buffer.from(text, 'base64url').toString())
+  if (!match) return null
+  const at = new Date(match[1]!)
+  return Number.isNaN(at.getTime()) ? null : { at, id: Number(match[2]) }
 }

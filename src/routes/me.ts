@@ -1,17 +1,66 @@
 import { Hono, type MiddlewareHandler } from 'hono'
+import { z } from 'zod'
 import type { Config } from '../config.js'
 import { AppError } from '../errors.js'
+import type { ClientInfoReader } from '../http/client.js'
 import type { AppEnv } from '../http/middleware.js'
-import { presentSession, presentUser } from '../http/present.js'
+import { decodeCursor, encodeCursor, presentEvent, presentSession, presentTokenPair, presentUser } from '../http/present.js'
+import { jsonBody, validate } from '../http/validate.js'
 import type { Services } from '../services/index.js'
+import { MAX_EVENT_PAGE } from '../services/session-management.js'
 import { findUserById } from '../stores/users.js'
 
-export function meRoutes(services: Services, config: Config, requireUser: MiddlewareHandler<AppEnv>) {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const passwordField = z.string().min(1).max(1024)
+const eventsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(MAX_EVENT_PAGE).default(20),
+  cursor: z.string().max(200).optional(),
+})
+
+/**
+ * The signed-in user's own account and sessions. `requireUser` is attached per route, not with
+ * `use('/me/*')`, so an unknown /me path is 404 and a wrong method 405, not 401.
+ */
+export function meRoutes(services: Services, config: Config, requireUser: MiddlewareHandler<AppEnv>, clientInfo: ClientInfoReader) {
+  const { management } = services
   return new Hono<AppEnv>()
-    // Per route, not `use('/me/*')`: an unknown /me path is 404 and a wrong method 405, not 401.
     .get('/me', requireUser, async (c) => {
       const user = await findUserById(services.db, c.var.auth.userId)
       if (!user) throw new AppError('invalid_token')
       return c.json({ user: presentUser(user), session: presentSession(c.var.session, config, c.var.auth.sessionId) })
+    })
+    .get('/me/sessions', requireUser, async (c) => {
+      const sessions = await management.listActive(c.var.auth.userId)
+      return c.json({ sessions: sessions.map((session) => presentSession(session, config, c.var.auth.sessionId)) })
+    })
+    .delete('/me/sessions/:id', requireUser, async (c) => {
+      const id = c.req.param('id')
+      // A malformed id cannot name a session: the same 404 as someone else's (no oracle).
+      if (!UUID.test(id)) throw new AppError('session_not_found')
+      await management.revokeOwn(c.var.auth, c.var.session, id.toLowerCase(), clientInfo(c))
+      return c.body(null, 204)
+    })
+    .post('/me/sessions/revoke-all', requireUser, async (c) => {
+      const revoked = await management.revokeOthers(c.var.auth, c.var.session, clientInfo(c))
+      return c.json({ revoked })
+    })
+    .post('/me/reauthenticate', requireUser, async (c) => {
+      const { password } = await jsonBody(c, z.object({ password: passwordField }))
+      const until = await management.reauthenticate(c.var.auth, password)
+      return c.json({ reauthenticatedUntil: until.toISOString() })
+    })
+    .post('/me/password', requireUser, async (c) => {
+      const body = await jsonBody(c, z.object({ currentPassword: passwordField, newPassword: z.string().max(1024) }))
+      const issued = await management.changePassword(c.var.auth, body.currentPassword, body.newPassword, clientInfo(c))
+      return c.json(presentTokenPair(issued, config))
+    })
+    .get('/me/security-events', requireUser, async (c) => {
+      const query = validate(eventsQuery, c.req.query())
+      const cursor = query.cursor ? decodeCursor(query.cursor) : null
+      if (query.cursor && !cursor) {
+        throw new AppError('invalid_request', { details: [{ path: ['cursor'], message: 'Unknown cursor.' }] })
+      }
+      const page = await management.listEvents(c.var.auth.userId, query.limit, cursor)
+      return c.json({ events: page.events.map(presentEvent), nextCursor: encodeCursor(page.next) })
     })
 }

@@ -7,7 +7,7 @@ import type { Db } from '../stores/db.js'
 import { insertEvent } from '../stores/events.js'
 import type { UserRow } from '../stores/schema.js'
 import { findUserByEmail, insertUser, updatePasswordHash } from '../stores/users.js'
-import type { ClientInfo } from '../http/client.js'
+import { clientFields, type ClientInfo } from '../http/client.js'
 import { passwordPolicyProblem, type PasswordHasher } from './passwords.js'
 
 export interface AccountDeps {
@@ -57,9 +57,7 @@ export function createAccountService({ db, clock, config, passwords, logger }: A
           userId: user.id,
           type: 'login_failed',
           at: clock.now(),
-          ip: client.ip,
-          device: client.device,
-          location: client.location,
+          ...clientFields(client),
           details: { reason: valid ? 'account_disabled' : 'wrong_password' },
         })
         throw new AppError('invalid_credentials')

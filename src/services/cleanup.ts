@@ -7,6 +7,7 @@ import {
   deleteEventsBefore,
   deleteOpenSessionsIdleSince,
   deleteOpenSessionsPastAbsoluteEnd,
+  deleteTombstonesBefore,
 } from '../stores/retention.js'
 
 const BATCH_SIZE = 500
@@ -46,7 +47,8 @@ export function createCleanupService({ db, clock, config, logger }: CleanupDeps)
       const sessions =
         (await drain((limit) => deleteEndedSessions(db, sessionCutoff, limit))) +
         (await drain((limit) => deleteOpenSessionsPastAbsoluteEnd(db, sessionCutoff, limit))) +
-        (await drain((limit) => deleteOpenSessionsIdleSince(db, idleCutoff, limit)))
+        (await drain((limit) => deleteOpenSessionsIdleSince(db, idleCutoff, limit))) +
+        (await drain((limit) => deleteTombstonesBefore(db, sessionCutoff, limit)))
       const events = await drain((limit) => deleteEventsBefore(db, new Date(now - config.eventRetentionMs), limit))
       if (sessions + events > 0) logger.info({ sessions, events }, 'retention cleanup')
       return { sessions, events }

@@ -9,6 +9,7 @@ import { createIntrospectionService } from './introspection.js'
 import type { KeySet } from './keys.js'
 import { createPasswordHasher } from './passwords.js'
 import { createRevocationService } from './revocation.js'
+import { createSessionManagement } from './session-management.js'
 import { createSessionService } from './sessions.js'
 import { createTokenService } from './tokens.js'
 
@@ -38,8 +39,9 @@ export function createServices({ config, db, denylist, clock, logger, keys }: Se
   const accounts = createAccountService({ db, clock, config, passwords, logger })
   const sessions = createSessionService({ db, clock, config, accounts, tokens, keys, revocation })
   const introspection = createIntrospectionService({ tokens, revocation, clock })
+  const management = createSessionManagement({ db, clock, config, passwords, sessions, revocation })
   const cleanup = createCleanupService({ db, clock, config, logger })
-  return { db, clock, passwords, tokens, revocation, accounts, sessions, introspection, cleanup }
+  return { db, clock, passwords, tokens, revocation, accounts, sessions, management, introspection, cleanup }
 }
 
 export type Services = ReturnType<typeof createServices>

@@ -3,9 +3,9 @@ import { and, eq, sql } from 'drizzle-orm'
 import type { Clock } from '../clock.js'
 import type { Config } from '../config.js'
 import { AppError, type EndReason } from '../errors.js'
-import type { ClientInfo } from '../http/client.js'
-import type { Db, Executor } from '../stores/db.js'
-import { insertEvent } from '../stores/events.js'
+import { clientFields, type ClientInfo } from '../http/client.js'
+import type { Db, Executor, Tx } from '../stores/db.js'
+import { insertEvent, type SecurityEventType } from '../stores/events.js'
 import {
   findNewestRefreshToken,
   findRefreshTokenByHash,
@@ -13,8 +13,16 @@ import {
   retireRefreshToken,
 } from '../stores/refresh-tokens.js'
 import { securityEvents, type SessionRow, type UserRow } from '../stores/schema.js'
-import { endSession, findSession, insertSession, lockSession, touchSession } from '../stores/sessions.js'
-import { findUserById } from '../stores/users.js'
+import {
+  endSession,
+  endSessionsOfUser,
+  findSession,
+  insertSession,
+  listOpenSessions,
+  lockSession,
+  touchSession,
+} from '../stores/sessions.js'
+import { findUserById, lockUser } from '../stores/users.js'
 import type { AccountService } from './accounts.js'
 import type { KeySet } from './keys.js'
 import type { RevocationService } from './revocation.js'
@@ -39,7 +47,7 @@ export interface IssuedTokens {
 export interface SessionDeps {
   db: Db
   clock: Clock
-  config: Pick<Config, 'sessionIdleTimeoutMs' | 'sessionAbsoluteTtlMs' | 'refreshReuseGraceMs'>
+  config: Pick<Config, 'sessionIdleTimeoutMs' | 'sessionAbsoluteTtlMs' | 'refreshReuseGraceMs' | 'maxSessionsPerUser' | 'sessionLimitPolicy'>
   accounts: AccountService
   tokens: TokenService
   keys: KeySet
@@ -82,6 +90,19 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
     return seen.length === 0
   }
 
+  /** Makes room for one more session: ends the least recently active ones, or refuses (409). */
+  async function enforceSessionLimit(tx: Executor, userId: string, now: Date): Promise<SessionRow[]> {
+    if (config.maxSessionsPerUser === 0) return []
+    const active = (await listOpenSessions(tx, userId)).filter((session) => isSessionActive(session, config, now))
+    const excess = active.length - config.maxSessionsPerUser + 1
+    if (excess <= 0) return []
+    if (config.sessionLimitPolicy === 'reject') throw new AppError('session_limit_reached')
+    // listOpenSessions is most recently active first: the oldest are at the end.
+    const victims = active.slice(-excess)
+    for (const victim of victims) await endSession(tx, { id: victim.id, reason: 'evicted', at: now })
+    return victims
+  }
+
   /** Ends one session (if still open) in the ledger, records the event, then publishes the revocation. */
   async function endAndPublish(sessionId: string, reason: EndReason, client: ClientInfo | null, userId?: string) {
     const at = clock.now()
@@ -93,9 +114,7 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
           type: reason === 'logout' ? 'logout' : 'session_revoked',
           at,
           sessionId: row.id,
-          ip: client?.ip,
-          device: client?.device,
-          location: client?.location,
+          ...clientFields(client),
           details: { reason },
         })
       }
@@ -113,12 +132,24 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
       return this.openSession(user, client)
     },
 
-    /** Opens a session for an authenticated user and mints its first token pair. */
-    async openSession(user: UserRow, client: ClientInfo): Promise<IssuedTokens> {
+    /**
+     * Opens a session for an authenticated user and mints its first token pair, enforcing
+     * MAX_SESSIONS_PER_USER. `endOthers` ends every other open session in the same transaction and
+     * records its event (a password change). The user row is locked, so parallel logins of one user are counted one
+     * at a time and a limit of 1 leaves exactly one session.
+     */
+    async openSession(
+      user: UserRow,
+      client: ClientInfo,
+      endOthers?: { reason: EndReason; event: SecurityEventType; beforeOpen?: (tx: Tx, at: Date) => Promise<void> },
+    ): Promise<IssuedTokens> {
       const now = clock.now()
       const refreshToken = mintRefreshToken()
-      const session = await db.transaction(async (tx) => {
-        // TODO(#5): MAX_SESSIONS_PER_USER with evict_oldest / reject.
+      const { session, endedIds } = await db.transaction(async (tx) => {
+        await lockUser(tx, user.id)
+        await endOthers?.beforeOpen?.(tx, now)
+        const ended = endOthers ? await endSessionsOfUser(tx, { userId: user.id, reason: endOthers.reason, at: now }) : []
+        const evicted = await enforceSessionLimit(tx, user.id, now)
         const row = await insertSession(tx, {
           id: randomUUID(),
           userId: user.id,
@@ -132,12 +163,21 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
           authTime: now,
         })
         await insertRefreshToken(tx, { sessionId: row.id, tokenHash: hashToken(refreshToken), generation: 0, at: now })
-        const newDevice = await isNewDeviceForUser(tx, user.id, client)
-        const event = { userId: user.id, at: now, sessionId: row.id, ip: client.ip, device: client.device, location: client.location }
-        await insertEvent(tx, { ...event, type: 'login' })
-        if (newDevice) await insertEvent(tx, { ...event, type: 'new_device_login' })
-        return row
+        const event = { userId: user.id, at: now, sessionId: row.id, ...clientFields(client) }
+        if (endOthers) {
+          await insertEvent(tx, { ...event, type: endOthers.event, details: { revoked: ended.length } })
+        } else {
+          const newDevice = await isNewDeviceForUser(tx, user.id, client)
+          await insertEvent(tx, { ...event, type: 'login' })
+          if (newDevice) await insertEvent(tx, { ...event, type: 'new_device_login' })
+        }
+        for (const old of evicted) {
+          await insertEvent(tx, { ...event, type: 'session_evicted', sessionId: old.id, details: { device: old.device, newSessionId: row.id } })
+        }
+        if (evicted.length > 0) await insertEvent(tx, { ...event, type: 'new_login', details: { evicted: evicted.length } })
+        return { session: row, endedIds: [...ended, ...evicted].map((old) => old.id) }
       })
+      if (endedIds.length > 0) await revocation.publish(endedIds)
       return issueTokens(session, refreshToken, now)
     },
 
@@ -183,9 +223,7 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
           type: 'refresh_token_reused',
           at: now,
           sessionId: session.id,
-          ip: client.ip,
-          device: client.device,
-          location: client.location,
+          ...clientFields(client),
           details: { generation: token.generation },
         })
         // Returned, not thrown: a throw here would roll the revocation back.

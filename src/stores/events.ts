@@ -1,3 +1,4 @@
+import { and, desc, eq, sql } from 'drizzle-orm'
 import type { Executor } from './db.js'
 import { securityEvents, type SecurityEventRow } from './schema.js'
 
@@ -42,4 +43,27 @@ export async function insertEvent(db: Executor, event: NewSecurityEvent): Promis
     })
     .returning()
   return rows[0]!
+}
+
+export interface EventCursor {
+  at: Date
+  id: number
+}
+
+/** A user's events, newest first, strictly after `cursor` in that order; `limit` rows at most. */
+export async function listEvents(
+  db: Executor,
+  userId: string,
+  page: { limit: number; cursor: EventCursor | null },
+): Promise<SecurityEventRow[]> {
+  const conditions = [eq(securityEvents.userId, userId)]
+  if (page.cursor) {
+    conditions.push(sql`(${securityEvents.at}, ${securityEvents.id}) < (${page.cursor.at.toISOString()}::timestamptz, ${page.cursor.id})`)
+  }
+  return db
+    .select()
+    .from(securityEvents)
+    .where(and(...conditions))
+    .orderBy(desc(securityEvents.at), desc(securityEvents.id))
+    .limit(page.limit)
 }

@@ -1,6 +1,6 @@
 import { and, inArray, isNull, lt, type SQL } from 'drizzle-orm'
 import type { Executor } from './db.js'
-import { securityEvents, sessions } from './schema.js'
+import { securityEvents, sessionTombstones, sessions } from './schema.js'
 
 /**
  * Deletes up to `limit` sessions matching `where` (their refresh tokens go by cascade); returns how many.
@@ -36,5 +36,20 @@ export async function deleteEventsBefore(db: Executor, before: Date, limit: numb
     .limit(limit)
     .for('update', { skipLocked: true })
   const deleted = await db.delete(securityEvents).where(inArray(securityEvents.id, batch)).returning({ id: securityEvents.id })
+  return deleted.length
+}
+
+/** One batch of tombstones older than `before`. */
+export async function deleteTombstonesBefore(db: Executor, before: Date, limit: number): Promise<number> {
+  const batch = db
+    .select({ id: sessionTombstones.sessionId })
+    .from(sessionTombstones)
+    .where(lt(sessionTombstones.endedAt, before))
+    .limit(limit)
+    .for('update', { skipLocked: true })
+  const deleted = await db
+    .delete(sessionTombstones)
+    .where(inArray(sessionTombstones.sessionId, batch))
+    .returning({ id: sessionTombstones.sessionId })
   return deleted.length
 }

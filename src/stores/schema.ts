@@ -90,7 +90,20 @@ export const securityEvents = pgTable(
   ],
 )
 
-export const schema = { users, sessions, refreshTokens, securityEvents }
+/**
+ * Sessions of deleted users: their rows are gone with the account, but their revocations must stay
+ * effective, so the denylist rebuild reads these too. Removed by the retention cleanup.
+ */
+export const sessionTombstones = pgTable(
+  'session_tombstones',
+  {
+    sessionId: uuid('session_id').primaryKey(),
+    endedAt: at('ended_at').notNull(),
+  },
+  (table) => [index('session_tombstones_ended_at_idx').on(table.endedAt)],
+)
+
+export const schema = { users, sessions, refreshTokens, securityEvents, sessionTombstones }
 
 export type UserRow = typeof users.$inferSelect
 export type SessionRow = typeof sessions.$inferSelect

@@ -1,7 +1,7 @@
-import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm'
+import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm'
 import type { EndReason } from '../errors.js'
 import type { Executor } from './db.js'
-import { sessions, type SessionRow } from './schema.js'
+import { sessionTombstones, sessions, type SessionRow } from './schema.js'
 
 export type NewSession = typeof sessions.$inferInsert
 
@@ -49,13 +49,25 @@ export async function touchSession(db: Executor, id: string, at: Date): Promise<
     .where(eq(sessions.id, id))
 }
 
-/** Ids and end times of sessions ended after `since`: what the denylist must hold. */
+/** Ids and end times of sessions (and deleted users' sessions) ended after `since`: what the denylist must hold. */
 export async function listSessionsEndedSince(db: Executor, since: Date): Promise<{ id: string; endedAt: Date }[]> {
-  const rows = await db
+  const ended = await db
     .select({ id: sessions.id, endedAt: sessions.endedAt })
     .from(sessions)
     .where(gt(sessions.endedAt, since))
-  return rows.map((row) => ({ id: row.id, endedAt: row.endedAt! }))
+  const tombstones = await db
+    .select({ id: sessionTombstones.sessionId, endedAt: sessionTombstones.endedAt })
+    .from(sessionTombstones)
+    .where(gt(sessionTombstones.endedAt, since))
+  return [...ended.map((row) => ({ id: row.id, endedAt: row.endedAt! })), ...tombstones]
+}
+
+/** Keeps the revocations of a user's sessions after the rows themselves are deleted with the user. */
+export async function tombstoneSessionsOfUser(db: Executor, userId: string): Promise<void> {
+  await db.execute(sql`
+    INSERT INTO session_tombstones (session_id, ended_at)
+    SELECT id, ended_at FROM sessions WHERE user_id = ${userId} AND ended_at IS NOT NULL
+    ON CONFLICT (session_id) DO NOTHING`)
 }
 
 /** A user's open sessions, most recently active first (may include timed-out ones; callers filter). */
@@ -65,4 +77,32 @@ export async function listOpenSessions(db: Executor, userId: string): Promise<Se
     .from(sessions)
     .where(and(eq(sessions.userId, userId), isNull(sessions.endedAt)))
     .orderBy(desc(sessions.lastActiveAt))
+}
+
+/**
+ * Ends every open session of a user (optionally but one), returning the ended rows. The caller
+ * publishes their ids to the denylist after the transaction commits.
+ */
+export async function endSessionsOfUser(
+  db: Executor,
+  end: { userId: string; exceptId?: string; reason: EndReason; at: Date },
+): Promise<SessionRow[]> {
+  const conditions = [eq(sessions.userId, end.userId), isNull(sessions.endedAt)]
+  if (end.exceptId) conditions.push(ne(sessions.id, end.exceptId))
+  return db.update(sessions).set({ endedAt: end.at, endReason: end.reason }).where(and(...conditions)).returning()
+}
+
+/** Ends every open session of every user (incident response); returns the ended ids. */
+export async function endAllSessions(db: Executor, end: { reason: EndReason; at: Date }): Promise<string[]> {
+  const rows = await db
+    .update(sessions)
+    .set({ endedAt: end.at, endReason: end.reason })
+    .where(isNull(sessions.endedAt))
+    .returning({ id: sessions.id })
+  return rows.map((row) => row.id)
+}
+
+/** Records that the user just proved their password for this session (sudo mode). */
+export async function setAuthTime(db: Executor, id: string, at: Date): Promise<void> {
+  await db.update(sessions).set({ authTime: at }).where(eq(sessions.id, id))
 }

@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto'
+import { Hono, type MiddlewareHandler } from 'hono'
+import { z } from 'zod'
+import type { Config } from '../config.js'
+import { AppError } from '../errors.js'
+import { bearerToken, secretsEqual, type AppEnv } from '../http/middleware.js'
+import { presentSession, presentUser } from '../http/present.js'
+import { validate } from '../http/validate.js'
+import type { Services } from '../services/index.js'
+import { findUserById, searchUsersByEmail } from '../stores/users.js'
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** Names a key in the logs without revealing it: the first 8 hex digits of its SHA-256. */
+export function keyFingerprint(key: string): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 8)
+}
+
+/** `Authorization: Bearer <ADMIN_API_KEY>`, compared in constant time against every configured key. */
+export function requireAdmin(keys: string[]): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const presented = bearerToken(c)
+    if (!presented) throw new AppError('unauthorized')
+    let matched: string | null = null
+    for (const key of keys) if (secretsEqual(presented, key)) matched = key
+    if (!matched) throw new AppError('invalid_token')
+    c.set('adminKey', keyFingerprint(matched))
+    await next()
+    c.var.log.info({ adminKey: c.var.adminKey, method: c.req.method, path: c.req.path, status: c.res.status }, 'admin action')
+  }
+}
+
+function userIdParam(id: string): string {
+  if (!UUID.test(id)) throw new AppError('user_not_found')
+  return id.toLowerCase()
+}
+
+export function adminRoutes(services: Services, config: Config) {
+  const { management } = services
+  const admin = requireAdmin(config.adminApiKeys)
+  const existingUser = async (id: string) => {
+    const user = await findUserById(services.db, userIdParam(id))
+    if (!user) throw new AppError('user_not_found')
+    return user
+  }
+  return new Hono<AppEnv>()
+    .get('/admin/users', admin, async (c) => {
+      const { email } = validate(z.object({ email: z.string().max(254).default('') }), c.req.query())
+      const users = await searchUsersByEmail(services.db, email, 100)
+      return c.json({ users: users.map(presentUser) })
+    })
+    .get('/admin/users/:userId/sessions', admin, async (c) => {
+      const user = await existingUser(c.req.param('userId'))
+      const sessions = await management.listActive(user.id)
+      return c.json({ sessions: sessions.map((session) => presentSession(session, config, null)) })
+    })
+    .post('/admin/users/:userId/sessions/revoke-all', admin, async (c) => {
+      const user = await existingUser(c.req.param('userId'))
+      return c.json({ revoked: await management.adminRevokeUser(user.id, c.var.adminKey) })
+    })
+    .post('/admin/users/:userId/disable', admin, async (c) => {
+      const user = await management.adminSetDisabled(userIdParam(c.req.param('userId')), true, c.var.adminKey)
+      return c.json({ user: presentUser(user) })
+    })
+    .post('/admin/users/:userId/enable', admin, async (c) => {
+      const user = await management.adminSetDisabled(userIdParam(c.req.param('userId')), false, c.var.adminKey)
+      return c.json({ user: presentUser(user) })
+    })
+    .delete('/admin/users/:userId', admin, async (c) => {
+      await management.adminDeleteUser(userIdParam(c.req.param('userId')))
+      return c.body(null, 204)
+    })
+    .delete('/admin/sessions/:id', admin, async (c) => {
+      const id = c.req.param('id')
+      if (!UUID.test(id)) throw new AppError('session_not_found')
+      await management.adminRevokeSession(id.toLowerCase(), c.var.adminKey)
+      return c.body(null, 204)
+    })
+    .post('/admin/sessions/revoke-all', admin, async (c) => {
+      return c.json({ revoked: await management.adminRevokeEverything() })
+    })
+}
