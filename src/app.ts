@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
+import type { Redis } from 'ioredis'
 import type { Clock } from './clock.js'
 import type { Config } from './config.js'
 import { AppError, CATALOGUE, DependencyError, publicCode, type ErrorCode } from './errors.js'
@@ -23,6 +24,8 @@ export interface AppDeps {
   config: Config
   database: Database
   denylist: Denylist
+  /** Shared store for rate limits; null keeps them in memory (embedded mode). */
+  redis: Redis | null
   clock: Clock
   logger: Logger
   keys: KeySet
@@ -33,8 +36,8 @@ const RETRY_AFTER_SECONDS = 5
 
 /** Builds the whole HTTP app on the given dependencies. Tests call this with real stores and a fake clock. */
 export function createApp(deps: AppDeps) {
-  const { config, database, denylist, clock, logger, keys } = deps
-  const services = createServices({ config, db: database.db, denylist, clock, logger, keys })
+  const { config, database, denylist, redis, clock, logger, keys } = deps
+  const services = createServices({ config, db: database.db, denylist, redis, clock, logger, keys })
   const clientInfo = createClientInfoReader(config.trustProxy)
   const requireUser = createRequireUser({ tokens: services.tokens, sessions: services.sessions, clock, db: database.db })
 
@@ -42,8 +45,8 @@ export function createApp(deps: AppDeps) {
   app.use(requestContext(logger), noStore, limitBody, requireMediaType((path) => path === '/introspect'))
   app.route('/', authRoutes(services, config, clientInfo))
   app.route('/', meRoutes(services, config, requireUser, clientInfo))
-  app.route('/', introspectRoutes(services, config.introspectionClients))
-  app.route('/', adminRoutes(services, config))
+  app.route('/', introspectRoutes(services, config.introspectionClients, clientInfo))
+  app.route('/', adminRoutes(services, config, clientInfo))
   app.route('/', wellKnownRoutes(keys))
   app.route('/', healthRoutes(database, denylist, config.dependencyTimeoutMs))
 

@@ -31,8 +31,8 @@ async function main() {
   }
   const database = await openDatabase(config)
   await database.runMigrations()
-  const denylist = await openDenylist(config, logger)
-  const { app, services } = createApp({ config, database, denylist, clock: systemClock, logger, keys })
+  const { denylist, redis } = await openDenylist(config, logger)
+  const { app, services } = createApp({ config, database, denylist, redis, clock: systemClock, logger, keys })
   await services.revocation.start()
   services.cleanup.start()
 

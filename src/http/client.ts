@@ -30,11 +30,15 @@ export function normaliseIp(address: string | undefined | null): string | null {
 export function createClientInfoReader(trust: TrustProxy, locate: (ip: string | null) => string | null = () => null) {
   const trustFn = compileTrust(trust)
   return (c: Context): ClientInfo => {
+    const cached = c.get('client') as ClientInfo | undefined
+    if (cached) return cached
     const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
     // Without a socket (app.request() in tests) there is no peer address to report.
     const ip = incoming?.socket ? normaliseIp(proxyaddr(incoming, trustFn)) : null
     const userAgent = c.req.header('user-agent') ?? null
-    return { ip, userAgent, device: deviceLabel(userAgent), location: locate(ip) }
+    const info = { ip, userAgent, device: deviceLabel(userAgent), location: locate(ip) }
+    c.set('client', info)
+    return info
   }
 }
 

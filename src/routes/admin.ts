@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto'
 import { Hono, type MiddlewareHandler } from 'hono'
+import { every } from 'hono/combine'
 import { z } from 'zod'
 import type { Config } from '../config.js'
 import { AppError } from '../errors.js'
 import { bearerToken, secretsEqual, type AppEnv } from '../http/middleware.js'
 import { presentSession, presentUser } from '../http/present.js'
 import { validate } from '../http/validate.js'
+import type { ClientInfoReader } from '../http/client.js'
+import { ipKey, limitFailures } from '../http/rate-limit.js'
 import type { Services } from '../services/index.js'
 import { findUserById, searchUsersByEmail } from '../stores/users.js'
 
@@ -35,9 +38,13 @@ function userIdParam(id: string): string {
   return id.toLowerCase()
 }
 
-export function adminRoutes(services: Services, config: Config) {
+export function adminRoutes(services: Services, config: Config, clientInfo: ClientInfoReader) {
   const { management } = services
-  const admin = requireAdmin(config.adminApiKeys)
+  const limitBadKeys = limitFailures((status) => status === 401, [
+    { limiter: services.limits.clientPerIp, key: (c) => ipKey(clientInfo(c).ip) },
+  ])
+  const checkKey = requireAdmin(config.adminApiKeys)
+  const admin = every(limitBadKeys, checkKey)
   const existingUser = async (id: string) => {
     const user = await findUserById(services.db, userIdParam(id))
     if (!user) throw new AppError('user_not_found')

@@ -1,9 +1,11 @@
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import type { Config } from '../config.js'
 import { AppError } from '../errors.js'
 import type { ClientInfoReader } from '../http/client.js'
 import { bearerToken, type AppEnv } from '../http/middleware.js'
+import { ipKey, limitFailures } from '../http/rate-limit.js'
+import { accountKey } from '../services/rate-limits.js'
 import { presentTokenPair, presentUser } from '../http/present.js'
 import { jsonBody, parseJson, validate } from '../http/validate.js'
 import type { Services } from '../services/index.js'
@@ -16,23 +18,44 @@ const credentials = z.object({
 const refreshBody = z.object({ refreshToken: z.string().min(1).max(512) })
 
 export function authRoutes(services: Services, config: Config, clientInfo: ClientInfoReader) {
+  const { limits } = services
+  const ip = (c: Context<AppEnv>) => ipKey(clientInfo(c).ip)
+  /** The account a login names, from the (cached) body; null when the body has no usable email. */
+  const account = async (c: Context<AppEnv>) => {
+    const body = await c.req.json().catch(() => null)
+    return typeof body?.email === 'string' ? accountKey(body.email) : null
+  }
+  const accountAndIp = async (c: Context<AppEnv>) => {
+    const key = await account(c)
+    return key ? `${key}:${ip(c)}` : null
+  }
+  const isUnauthorized = (status: number) => status === 401
+
   return new Hono<AppEnv>()
-    .post('/register', async (c) => {
+    .post('/register', limitFailures((status) => status === 400 || status === 409, [{ limiter: limits.registerPerIp, key: ip }]), async (c) => {
       const { email, password } = await jsonBody(c, credentials)
       const user = await services.accounts.register(email, password)
       return c.json({ user: presentUser(user) }, 201)
     })
-    .post('/login', async (c) => {
+    .post(
+      '/login',
+      limitFailures(isUnauthorized, [
+        { limiter: limits.loginPerIp, key: ip },
+        { limiter: limits.loginPerAccountAndIp, key: accountAndIp, resetOnSuccess: true },
+        { limiter: limits.loginPerAccount, key: account },
+      ]),
+      async (c) => {
       const { email, password } = await jsonBody(c, credentials)
       const issued = await services.sessions.login(email, password, clientInfo(c))
       return c.json(presentTokenPair(issued, config))
-    })
-    .post('/refresh', async (c) => {
+    },
+    )
+    .post('/refresh', limitFailures(isUnauthorized, [{ limiter: limits.refreshPerIp, key: ip }]), async (c) => {
       const { refreshToken } = await jsonBody(c, refreshBody)
       const issued = await services.sessions.refresh(refreshToken, clientInfo(c))
       return c.json(presentTokenPair(issued, config))
     })
-    .post('/logout', async (c) => {
+    .post('/logout', limitFailures(isUnauthorized, [{ limiter: limits.refreshPerIp, key: ip }]), async (c) => {
       // Either the bearer access token or {refreshToken} names the session (RFC 7009: 204 even if already over).
       const token = bearerToken(c)
       const text = await c.req.text()

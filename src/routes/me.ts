@@ -4,6 +4,7 @@ import type { Config } from '../config.js'
 import { AppError } from '../errors.js'
 import type { ClientInfoReader } from '../http/client.js'
 import type { AppEnv } from '../http/middleware.js'
+import { ipKey, limitFailures } from '../http/rate-limit.js'
 import { decodeCursor, encodeCursor, presentEvent, presentSession, presentTokenPair, presentUser } from '../http/present.js'
 import { jsonBody, validate } from '../http/validate.js'
 import type { Services } from '../services/index.js'
@@ -22,7 +23,12 @@ const eventsQuery = z.object({
  * `use('/me/*')`, so an unknown /me path is 404 and a wrong method 405, not 401.
  */
 export function meRoutes(services: Services, config: Config, requireUser: MiddlewareHandler<AppEnv>, clientInfo: ClientInfoReader) {
-  const { management } = services
+  const { management, limits } = services
+  // Wrong passwords re-typed by a signed-in user: per account, and per IP like failed logins.
+  const limitWrongPassword = limitFailures((status) => status === 403, [
+    { limiter: limits.passwordPerAccount, key: (c) => c.var.auth.userId },
+    { limiter: limits.loginPerIp, key: (c) => ipKey(clientInfo(c).ip) },
+  ])
   return new Hono<AppEnv>()
     .get('/me', requireUser, async (c) => {
       const user = await findUserById(services.db, c.var.auth.userId)
@@ -44,12 +50,12 @@ export function meRoutes(services: Services, config: Config, requireUser: Middle
       const revoked = await management.revokeOthers(c.var.auth, c.var.session, clientInfo(c))
       return c.json({ revoked })
     })
-    .post('/me/reauthenticate', requireUser, async (c) => {
+    .post('/me/reauthenticate', requireUser, limitWrongPassword, async (c) => {
       const { password } = await jsonBody(c, z.object({ password: passwordField }))
       const until = await management.reauthenticate(c.var.auth, password)
       return c.json({ reauthenticatedUntil: until.toISOString() })
     })
-    .post('/me/password', requireUser, async (c) => {
+    .post('/me/password', requireUser, limitWrongPassword, async (c) => {
       const body = await jsonBody(c, z.object({ currentPassword: passwordField, newPassword: z.string().max(1024) }))
       const issued = await management.changePassword(c.var.auth, body.currentPassword, body.newPassword, clientInfo(c))
       return c.json(presentTokenPair(issued, config))

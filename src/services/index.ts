@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis'
 import type { Clock } from '../clock.js'
 import type { Config } from '../config.js'
 import type { Logger } from '../logger.js'
@@ -8,6 +9,7 @@ import { createCleanupService } from './cleanup.js'
 import { createIntrospectionService } from './introspection.js'
 import type { KeySet } from './keys.js'
 import { createPasswordHasher } from './passwords.js'
+import { createRateLimiters } from './rate-limits.js'
 import { createRevocationService } from './revocation.js'
 import { createSessionManagement } from './session-management.js'
 import { createSessionService } from './sessions.js'
@@ -17,13 +19,14 @@ export interface ServiceDeps {
   config: Config
   db: Db
   denylist: Denylist
+  redis: Redis | null
   clock: Clock
   logger: Logger
   keys: KeySet
 }
 
 /** Wires every service from its named dependencies; no module-level singletons. */
-export function createServices({ config, db, denylist, clock, logger, keys }: ServiceDeps) {
+export function createServices({ config, db, denylist, redis, clock, logger, keys }: ServiceDeps) {
   const passwords = createPasswordHasher({
     params: config.argon2,
     concurrency: config.passwordHashConcurrency,
@@ -41,7 +44,8 @@ export function createServices({ config, db, denylist, clock, logger, keys }: Se
   const introspection = createIntrospectionService({ tokens, revocation, clock })
   const management = createSessionManagement({ db, clock, config, passwords, sessions, revocation })
   const cleanup = createCleanupService({ db, clock, config, logger })
-  return { db, clock, passwords, tokens, revocation, accounts, sessions, management, introspection, cleanup }
+  const limits = createRateLimiters(redis, config.redisKeyPrefix)
+  return { db, clock, limits, passwords, tokens, revocation, accounts, sessions, management, introspection, cleanup }
 }
 
 export type Services = ReturnType<typeof createServices>

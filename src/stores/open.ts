@@ -5,6 +5,7 @@ import { openPglite, openPostgres, type Database } from './db.js'
 import type { Denylist } from './denylist.js'
 import { createMemoryDenylist } from './denylist-memory.js'
 import { createRedisDenylist } from './denylist-redis.js'
+import type { Redis } from 'ioredis'
 import { openRedis, waitForRedis } from './redis.js'
 
 /** DATABASE_URL → Postgres; unset → embedded PGlite under DATA_DIR (the laptop default). */
@@ -14,9 +15,9 @@ export async function openDatabase(config: Config): Promise<Database> {
 }
 
 /** REDIS_URL → Redis; unset → an in-process denylist (one instance only). */
-export async function openDenylist(config: Config, logger: Logger): Promise<Denylist> {
-  if (!config.redisUrl) return createMemoryDenylist()
+export async function openDenylist(config: Config, logger: Logger): Promise<{ denylist: Denylist; redis: Redis | null }> {
+  if (!config.redisUrl) return { denylist: createMemoryDenylist(), redis: null }
   const redis = openRedis(config.redisUrl, config.redisTimeoutMs, logger)
   if (!(await waitForRedis(redis, config.dependencyTimeoutMs))) logger.warn('redis not answering at start-up; using the ledger until it is')
-  return createRedisDenylist(redis, config.redisKeyPrefix)
+  return { denylist: createRedisDenylist(redis, config.redisKeyPrefix), redis }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import postgres from 'postgres'
+import type { Redis } from 'ioredis'
 import { Writable } from 'node:stream'
 import { inject } from 'vitest'
 import { createApp } from '../../src/app.js'
@@ -42,6 +43,16 @@ export async function isolatedDatabase(): Promise<Database> {
   return database
 }
 
+let sharedRedisClient: Promise<Redis> | null = null
+function sharedRedis(): Promise<Redis> {
+  sharedRedisClient ??= (async () => {
+    const redis = onClose(openRedis(inject('redisUrl'), 300, createLogger('silent')), (client) => client.disconnect())
+    await waitForRedis(redis, 2000)
+    return redis
+  })()
+  return sharedRedisClient
+}
+
 /** Keys shared by every app of a file, so two apps are two instances of one deployment. */
 export function testKeys(): Promise<KeySet> {
   sharedKeys ??= loadKeySet(TEST_PRIVATE_KEY)
@@ -64,6 +75,8 @@ export interface TestAppOptions {
   env?: Record<string, string>
   clock?: FakeClock
   denylist?: Denylist
+  /** The rate limiters' store; null keeps them in memory. */
+  redis?: Redis | null
   database?: Database
   keys?: KeySet
 }
@@ -71,6 +84,8 @@ export interface TestAppOptions {
 /** The real app on real Postgres + Redis with a fake clock and captured logs. */
 export async function buildTestApp(options: TestAppOptions = {}) {
   const config = loadConfig({
+    // Rate-limit counters per app (the denylist below is shared): tests do not spend each other's budgets.
+    REDIS_KEY_PREFIX: `${testRedisPrefix()}app-${randomUUID()}:`,
     DATABASE_URL: inject('databaseUrl'),
     REDIS_URL: inject('redisUrl'),
     JWT_PRIVATE_KEY: TEST_PRIVATE_KEY,
@@ -92,10 +107,11 @@ export async function buildTestApp(options: TestAppOptions = {}) {
   const database = options.database ?? testDatabase()
   const denylist = options.denylist ?? (await redisDenylist())
   const keys = options.keys ?? (await testKeys())
-  const { app, services } = createApp({ config, database, denylist, clock, logger, keys })
+  const redis = options.redis !== undefined ? options.redis : await sharedRedis()
+  const { app, services } = createApp({ config, database, denylist, redis, clock, logger, keys })
   await services.revocation.start()
   onClose(services.revocation, (revocation) => revocation.stop())
-  return { app, services, config, clock, logs, database, denylist, keys }
+  return { app, services, config, clock, logs, database, denylist, keys, redis }
 }
 
 export type TestApp = Awaited<ReturnType<typeof buildTestApp>>
@@ -161,3 +177,21 @@ export async function introspect(app: TestApp['app'], token: string): Promise<Ca
 }
 
 export { createMemoryDenylist }
+
+/** Serves the app on a real loopback socket (so client IPs and X-Forwarded-For are real). */
+export async function listen(app: TestApp['app']): Promise<string> {
+  const { serve } = await import('@hono/node-server')
+  return new Promise((resolve) => {
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve(`http://127.0.0.1:${info.port}`))
+    onClose(server, (s) => new Promise((done) => s.close(() => done(undefined))))
+  })
+}
+
+/** One HTTP call over the network to a server started with `listen`. */
+export async function fetchJson(base: string, method: string, path: string, options: { json?: unknown; headers?: Record<string, string> } = {}): Promise<CallResult> {
+  const headers: Record<string, string> = { ...options.headers }
+  if (options.json !== undefined) headers['content-type'] = 'application/json'
+  const response = await fetch(base + path, { method, headers, body: options.json === undefined ? undefined : JSON.stringify(options.json) })
+  const text = await response.text()
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null }
+}

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest'
+import { basicAuth, buildTestApp, call, fetchJson, listen, registerAndLogin, uniqueEmail } from '../support/app.js'
+import { RATE_LIMIT_POLICY } from '../../src/services/rate-limits.js'
+import { startOwnRedis } from '../support/redis-server.js'
+import { openRedis, waitForRedis } from '../../src/stores/redis.js'
+import { createLogger } from '../../src/logger.js'
+
+// Real sockets behind a trusted loopback proxy, so each test can speak from its own client IP.
+async function server(env: Record<string, string> = {}) {
+  const built = await buildTestApp({ env: { TRUST_PROXY: 'loopback', ...env } })
+  const base = await listen(built.app)
+  const from = (ip: string) => ({
+    post: (path: string, json: unknown, headers: Record<string, string> = {}) =>
+      fetchJson(base, 'POST', path, { json, headers: { 'x-forwarded-for': ip, ...headers } }),
+    get: (path: string, headers: Record<string, string> = {}) => fetchJson(base, 'GET', path, { headers: { 'x-forwarded-for': ip, ...headers } }),
+  })
+  return { ...built, base, from }
+}
+
+const LOGIN_ACCOUNT_IP = RATE_LIMIT_POLICY.loginPerAccountAndIp.points
+
+describe('login failures', () => {
+  it('after the budget of consecutive failures, the account is refused from that IP with 429 + Retry-After, even with the right password', async () => {
+    const { app, from, redis, config } = await server()
+    const { email, password } = await registerAndLogin(app)
+    const attacker = from('203.0.113.7')
+    for (let i = 0; i < LOGIN_ACCOUNT_IP; i += 1) {
+      expect((await attacker.post('/login', { email, password: `guess ${i} guess guess` })).status).toBe(401)
+    }
+    const blocked = await attacker.post('/login', { email, password })
+    expect(blocked.status).toBe(429)
+    expect(blocked.body.error).toBe('rate_limited')
+    const retryAfter = Number(blocked.headers.get('retry-after'))
+    expect(retryAfter).toBeGreaterThan(0)
+    expect(retryAfter).toBeLessThanOrEqual(RATE_LIMIT_POLICY.loginPerAccountAndIp.blockS)
+
+    // The owner, elsewhere, still gets in: the lock is per account and IP.
+    expect((await from('198.51.100.20').post('/login', { email, password })).status).toBe(200)
+    // And the lock expires on its own: Redis holds it with a TTL, never for good.
+    const keys = await redis!.keys(`${config.redisKeyPrefix}rl:loginPerAccountAndIp*`)
+    expect(keys.length).toBeGreaterThan(0)
+    for (const key of keys) expect(await redis!.pttl(key)).toBeGreaterThan(0)
+  })
+
+  it('a success resets the consecutive count', async () => {
+    const { app, from } = await server()
+    const { email, password } = await registerAndLogin(app)
+    const client = from('203.0.113.8')
+    for (let round = 0; round < 2; round += 1) {
+      for (let i = 0; i < LOGIN_ACCOUNT_IP - 1; i += 1) await client.post('/login', { email, password: 'wrong wrong wrong' })
+      expect((await client.post('/login', { email, password })).status).toBe(200)
+    }
+  })
+
+  it('an unknown email is limited the same way as a known one (no oracle)', async () => {
+    const { from } = await server()
+    const client = from('203.0.113.9')
+    const email = uniqueEmail()
+    for (let i = 0; i < LOGIN_ACCOUNT_IP; i += 1) await client.post('/login', { email, password: 'wrong wrong wrong' })
+    expect((await client.post('/login', { email, password: 'wrong wrong wrong' })).status).toBe(429)
+  })
+
+  it('keeps working while the limiter store (Redis) is down: memory takes over, logins are not 503', async () => {
+    const own = await startOwnRedis()
+    const redis = openRedis(own.url, 300, createLogger('silent'))
+    await waitForRedis(redis, 2000)
+    const { app } = await buildTestApp({ redis })
+    const { email, password } = await registerAndLogin(app)
+    await own.stop()
+    expect((await call(app, 'POST', '/login', { json: { email, password: 'nope nope nope' } })).status).toBe(401)
+    expect((await call(app, 'POST', '/login', { json: { email, password } })).status).toBe(200)
+    redis.disconnect()
+  })
+})
+
+describe('other routes that take secrets', () => {
+  it('/introspect: bad client credentials per IP, then 429 even for good ones from that IP', async () => {
+    const { from } = await server()
+    const client = from('203.0.113.10')
+    const form = (authorization: string) => client.post('/introspect', { token: 'x' }, { authorization })
+    for (let i = 0; i < RATE_LIMIT_POLICY.clientPerIp.points; i += 1) {
+      expect((await form(basicAuth('orders-api', `wrong-secret-${i}-wrong-secret-wrong`))).status).toBe(401)
+    }
+    const blocked = await form(basicAuth())
+    expect(blocked.status).toBe(429)
+    expect(blocked.headers.get('retry-after')).toMatch(/^\d+$/)
+    expect((await from('203.0.113.11').post('/introspect', { token: 'x' }, { authorization: basicAuth() })).status).toBe(200)
+  })
+
+  it('/admin: bad keys per IP', async () => {
+    const key = 'admin-key-rate-limit-0123456789-0123456789'
+    const { from } = await server({ ADMIN_API_KEY: key })
+    const client = from('203.0.113.12')
+    for (let i = 0; i < RATE_LIMIT_POLICY.clientPerIp.points; i += 1) {
+      expect((await client.get('/admin/users', { authorization: `Bearer wrong-key-${i}` })).status).toBe(401)
+    }
+    expect((await client.get('/admin/users', { authorization: `Bearer ${key}` })).status).toBe(429)
+  })
+
+  it('/refresh: unknown tokens per IP', async () => {
+    const { from } = await server()
+    const client = from('203.0.113.13')
+    for (let i = 0; i < RATE_LIMIT_POLICY.refreshPerIp.points; i += 1) {
+      expect((await client.post('/refresh', { refreshToken: `guess-${i}` })).status).toBe(401)
+    }
+    expect((await client.post('/refresh', { refreshToken: 'another guess' })).status).toBe(429)
+  })
+
+  it('/me/reauthenticate: wrong passwords per account', async () => {
+    const { app, from } = await server()
+    const { tokens, password } = await registerAndLogin(app)
+    const client = from('203.0.113.14')
+    const auth = { authorization: `Bearer ${tokens.accessToken}` }
+    for (let i = 0; i < RATE_LIMIT_POLICY.passwordPerAccount.points; i += 1) {
+      expect((await client.post('/me/reauthenticate', { password: `wrong ${i}` }, auth)).status).toBe(403)
+    }
+    expect((await client.post('/me/reauthenticate', { password }, auth)).status).toBe(429)
+  })
+
+  it('/register: refused sign-ups per IP', async () => {
+    const { from } = await server()
+    const client = from('203.0.113.15')
+    for (let i = 0; i < RATE_LIMIT_POLICY.registerPerIp.points; i += 1) {
+      expect((await client.post('/register', { email: uniqueEmail(), password: 'short' })).status).toBe(400)
+    }
+    expect((await client.post('/register', { email: uniqueEmail(), password: 'a perfectly fine passphrase' })).status).toBe(429)
+  })
+})
