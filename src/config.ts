@@ -60,6 +60,9 @@ export interface Config {
   sessionRetentionMs: number
   eventRetentionMs: number
   cleanupIntervalMs: number
+  webhookPollMs: number
+  webhookRetryBaseMs: number
+  webhookMaxAttempts: number
 }
 
 type Env = Record<string, string | undefined>
@@ -211,6 +214,9 @@ export function loadConfig(env: Env): Config {
     sessionRetentionMs: duration(env, 'SESSION_RETENTION', '30d'),
     eventRetentionMs: duration(env, 'EVENT_RETENTION', '90d'),
     cleanupIntervalMs: duration(env, 'CLEANUP_INTERVAL', '1h'),
+    webhookPollMs: duration(env, 'WEBHOOK_POLL_INTERVAL', '1s'),
+    webhookRetryBaseMs: duration(env, 'WEBHOOK_RETRY_BASE', '5s'),
+    webhookMaxAttempts: integer(env, 'WEBHOOK_MAX_ATTEMPTS', 12, 1, 100),
   }
   // The denylist is rebuilt from sessions ended within the access TTL: they must still be in the ledger.
   if (config.sessionRetentionMs < config.accessTokenTtlMs + 3_600_000) {

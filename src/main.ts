@@ -35,6 +35,7 @@ async function main() {
   const { app, services } = createApp({ config, database, denylist, redis, clock: systemClock, logger, keys })
   await services.revocation.start()
   services.cleanup.start()
+  services.webhooks.start()
 
   const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
     logger.info(
@@ -60,7 +61,7 @@ async function main() {
     }, config.shutdownGraceMs)
     deadline.unref()
     server.close(async () => {
-      await Promise.all([services.revocation.stop(), services.cleanup.stop()])
+      await Promise.all([services.revocation.stop(), services.cleanup.stop(), services.webhooks.stop()])
       await Promise.allSettled([database.close(), denylist.close()])
       logger.info('stopped')
       process.exit(0)

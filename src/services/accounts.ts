@@ -4,7 +4,7 @@ import type { Config } from '../config.js'
 import { AppError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import type { Db } from '../stores/db.js'
-import { insertEvent } from '../stores/events.js'
+import type { EventRecorder } from './events.js'
 import type { UserRow } from '../stores/schema.js'
 import { findUserByEmail, insertUser, updatePasswordHash } from '../stores/users.js'
 import { clientFields, type ClientInfo } from '../http/client.js'
@@ -15,6 +15,7 @@ export interface AccountDeps {
   clock: Clock
   config: Pick<Config, 'registrationEnabled' | 'passwordMinLength'>
   passwords: PasswordHasher
+  events: EventRecorder
   logger: Logger
 }
 
@@ -23,7 +24,7 @@ export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase()
 }
 
-export function createAccountService({ db, clock, config, passwords, logger }: AccountDeps) {
+export function createAccountService({ db, clock, config, passwords, events, logger }: AccountDeps) {
   return {
     /** Creates an account; refuses weak passwords (400), a taken email (409) or closed sign-up (403). */
     async register(email: string, password: string): Promise<UserRow> {
@@ -53,7 +54,7 @@ export function createAccountService({ db, clock, config, passwords, logger }: A
       }
       const valid = await passwords.verify(user.passwordHash, password)
       if (!valid || user.disabledAt) {
-        await insertEvent(db, {
+        await events.record(db, {
           userId: user.id,
           type: 'login_failed',
           at: clock.now(),

@@ -6,6 +6,7 @@ import type { Db } from '../stores/db.js'
 import type { Denylist } from '../stores/denylist.js'
 import { createAccountService } from './accounts.js'
 import { createCleanupService } from './cleanup.js'
+import { createEventRecorder } from './events.js'
 import { createIntrospectionService } from './introspection.js'
 import type { KeySet } from './keys.js'
 import { createPasswordHasher } from './passwords.js'
@@ -14,6 +15,7 @@ import { createRevocationService } from './revocation.js'
 import { createSessionManagement } from './session-management.js'
 import { createSessionService } from './sessions.js'
 import { createTokenService } from './tokens.js'
+import { createWebhookWorker } from './webhooks.js'
 
 export interface ServiceDeps {
   config: Config
@@ -39,13 +41,15 @@ export function createServices({ config, db, denylist, redis, clock, logger, key
     accessTokenTtlMs: config.accessTokenTtlMs,
   })
   const revocation = createRevocationService({ db, denylist, clock, config, logger })
-  const accounts = createAccountService({ db, clock, config, passwords, logger })
-  const sessions = createSessionService({ db, clock, config, accounts, tokens, keys, revocation })
+  const events = createEventRecorder({ webhooksEnabled: config.webhookUrl !== null })
+  const accounts = createAccountService({ db, clock, config, passwords, events, logger })
+  const sessions = createSessionService({ db, clock, config, accounts, tokens, keys, revocation, events })
   const introspection = createIntrospectionService({ tokens, revocation, clock })
-  const management = createSessionManagement({ db, clock, config, passwords, sessions, revocation })
+  const management = createSessionManagement({ db, clock, config, passwords, sessions, revocation, events })
   const cleanup = createCleanupService({ db, clock, config, logger })
+  const webhooks = createWebhookWorker({ db, clock, config, logger })
   const limits = createRateLimiters(redis, config.redisKeyPrefix)
-  return { db, clock, limits, passwords, tokens, revocation, accounts, sessions, management, introspection, cleanup }
+  return { db, clock, limits, webhooks, passwords, tokens, revocation, accounts, sessions, management, introspection, cleanup }
 }
 
 export type Services = ReturnType<typeof createServices>

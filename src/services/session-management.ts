@@ -3,7 +3,8 @@ import type { Config } from '../config.js'
 import { AppError, type EndReason } from '../errors.js'
 import { clientFields, type ClientInfo } from '../http/client.js'
 import type { Db, Tx } from '../stores/db.js'
-import { insertEvent, listEvents, type EventCursor, type SecurityEventType } from '../stores/events.js'
+import { listEvents, type EventCursor, type SecurityEventType } from '../stores/events.js'
+import type { EventRecorder } from './events.js'
 import type { SecurityEventRow, SessionRow, UserRow } from '../stores/schema.js'
 import {
   endAllSessions,
@@ -26,12 +27,13 @@ export interface SessionManagementDeps {
   passwords: PasswordHasher
   sessions: SessionService
   revocation: RevocationService
+  events: EventRecorder
 }
 
 export const MAX_EVENT_PAGE = 100
 
 /** What users and operators do with existing sessions: list, end, re-authenticate, change password. */
-export function createSessionManagement({ db, clock, config, passwords, sessions, revocation }: SessionManagementDeps) {
+export function createSessionManagement({ db, clock, config, passwords, sessions, revocation, events }: SessionManagementDeps) {
   /**
    * Runs `end` in one transaction (ending rows and recording events), then publishes the ended ids.
    * Ledger first: the denylist only makes the revocation visible on every instance at once.
@@ -71,7 +73,7 @@ export function createSessionManagement({ db, clock, config, passwords, sessions
         // endSession filters on user_id and ended_at IS NULL: the owner check lives in the query.
         const row = await endSession(tx, { id: sessionId, userId: auth.userId, reason: 'revoked', at })
         if (!row) return []
-        await insertEvent(tx, { userId: auth.userId, type: 'session_revoked', at, sessionId, ...clientFields(client), details: { by: auth.sessionId } })
+        await events.record(tx, { userId: auth.userId, type: 'session_revoked', at, sessionId, ...clientFields(client), details: { by: auth.sessionId } })
         return [row.id]
       })
       if (revoked === 0) throw new AppError('session_not_found')
@@ -82,7 +84,7 @@ export function createSessionManagement({ db, clock, config, passwords, sessions
       requireRecentAuth(session)
       return endThenPublish(async (tx, at) => {
         const rows = await endSessionsOfUser(tx, { userId: auth.userId, exceptId: auth.sessionId, reason: 'revoked', at })
-        await insertEvent(tx, {
+        await events.record(tx, {
           userId: auth.userId,
           type: 'sessions_revoked_all',
           at,
@@ -131,7 +133,7 @@ export function createSessionManagement({ db, clock, config, passwords, sessions
       const revoked = await endThenPublish(async (tx, at) => {
         const row = await endSession(tx, { id: sessionId, reason: 'admin', at })
         if (!row) return []
-        await insertEvent(tx, { userId: row.userId, type: 'admin_revoked', at, sessionId, details: { key: keyName } })
+        await events.record(tx, { userId: row.userId, type: 'admin_revoked', at, sessionId, details: { key: keyName } })
         return [row.id]
       })
       if (revoked === 0) throw new AppError('session_not_found')
@@ -141,7 +143,7 @@ export function createSessionManagement({ db, clock, config, passwords, sessions
     async adminRevokeUser(userId: string, keyName: string, event: SecurityEventType = 'admin_revoked', reason: EndReason = 'admin'): Promise<number> {
       return endThenPublish(async (tx, at) => {
         const rows = await endSessionsOfUser(tx, { userId, reason, at })
-        await insertEvent(tx, { userId, type: event, at, details: { key: keyName, revoked: rows.length } })
+        await events.record(tx, { userId, type: event, at, details: { key: keyName, revoked: rows.length } })
         return rows.map((row) => row.id)
       })
     },

@@ -5,7 +5,8 @@ import type { Config } from '../config.js'
 import { AppError, type EndReason } from '../errors.js'
 import { clientFields, type ClientInfo } from '../http/client.js'
 import type { Db, Executor, Tx } from '../stores/db.js'
-import { insertEvent, type SecurityEventType } from '../stores/events.js'
+import type { SecurityEventType } from '../stores/events.js'
+import type { EventRecorder } from './events.js'
 import {
   findNewestRefreshToken,
   findRefreshTokenByHash,
@@ -52,6 +53,7 @@ export interface SessionDeps {
   tokens: TokenService
   keys: KeySet
   revocation: RevocationService
+  events: EventRecorder
 }
 
 type RefreshOutcome =
@@ -61,7 +63,7 @@ type RefreshOutcome =
   | { kind: 'ended'; reason: EndReason }
   | { kind: 'reused'; sessionId: string }
 
-export function createSessionService({ db, clock, config, accounts, tokens, keys, revocation }: SessionDeps) {
+export function createSessionService({ db, clock, config, accounts, tokens, keys, revocation, events }: SessionDeps) {
   async function issueTokens(session: SessionRow, refreshToken: string, now: Date): Promise<IssuedTokens> {
     const endsAt = sessionExpiresAt(session, config)
     const access = await tokens.signAccessToken({
@@ -109,7 +111,7 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
     const ended = await db.transaction(async (tx) => {
       const row = await endSession(tx, { id: sessionId, userId, reason, at })
       if (row) {
-        await insertEvent(tx, {
+        await events.record(tx, {
           userId: row.userId,
           type: reason === 'logout' ? 'logout' : 'session_revoked',
           at,
@@ -165,16 +167,16 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
         await insertRefreshToken(tx, { sessionId: row.id, tokenHash: hashToken(refreshToken), generation: 0, at: now })
         const event = { userId: user.id, at: now, sessionId: row.id, ...clientFields(client) }
         if (endOthers) {
-          await insertEvent(tx, { ...event, type: endOthers.event, details: { revoked: ended.length } })
+          await events.record(tx, { ...event, type: endOthers.event, details: { revoked: ended.length } })
         } else {
           const newDevice = await isNewDeviceForUser(tx, user.id, client)
-          await insertEvent(tx, { ...event, type: 'login' })
-          if (newDevice) await insertEvent(tx, { ...event, type: 'new_device_login' })
+          await events.record(tx, { ...event, type: 'login' })
+          if (newDevice) await events.record(tx, { ...event, type: 'new_device_login' })
         }
         for (const old of evicted) {
-          await insertEvent(tx, { ...event, type: 'session_evicted', sessionId: old.id, details: { device: old.device, newSessionId: row.id } })
+          await events.record(tx, { ...event, type: 'session_evicted', sessionId: old.id, details: { device: old.device, newSessionId: row.id } })
         }
-        if (evicted.length > 0) await insertEvent(tx, { ...event, type: 'new_login', details: { evicted: evicted.length } })
+        if (evicted.length > 0) await events.record(tx, { ...event, type: 'new_login', details: { evicted: evicted.length } })
         return { session: row, endedIds: [...ended, ...evicted].map((old) => old.id) }
       })
       if (endedIds.length > 0) await revocation.publish(endedIds)
@@ -218,7 +220,7 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
 
         // A retired token outside the grace: someone holds a copy. End the whole session.
         await endSession(tx, { id: session.id, reason: 'reuse_detected', at: now })
-        await insertEvent(tx, {
+        await events.record(tx, {
           userId: session.userId,
           type: 'refresh_token_reused',
           at: now,

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { bigint, bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' })
 
@@ -103,9 +103,32 @@ export const sessionTombstones = pgTable(
   (table) => [index('session_tombstones_ended_at_idx').on(table.endedAt)],
 )
 
-export const schema = { users, sessions, refreshTokens, securityEvents, sessionTombstones }
+/**
+ * Security events waiting to be POSTed to WEBHOOK_URL, written in the same transaction as the event
+ * (a durable outbox): delivered at least once, even across a restart, never on the request path.
+ */
+export const webhookOutbox = pgTable(
+  'webhook_outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    eventId: bigint('event_id', { mode: 'number' })
+      .notNull()
+      .references(() => securityEvents.id, { onDelete: 'cascade' }),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    /** Due time; while a worker delivers it, pushed ahead by a lease so other instances skip it. */
+    nextAttemptAt: at('next_attempt_at').notNull(),
+    deliveredAt: at('delivered_at'),
+    deadAt: at('dead_at'),
+    lastError: text('last_error'),
+  },
+  (table) => [index('webhook_outbox_due_idx').on(table.nextAttemptAt).where(sql`delivered_at IS NULL AND dead_at IS NULL`)],
+)
+
+export const schema = { users, sessions, refreshTokens, securityEvents, sessionTombstones, webhookOutbox }
 
 export type UserRow = typeof users.$inferSelect
 export type SessionRow = typeof sessions.$inferSelect
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect
 export type SecurityEventRow = typeof securityEvents.$inferSelect
+export type WebhookOutboxRow = typeof webhookOutbox.$inferSelect

@@ -12,7 +12,8 @@ import type { Denylist } from '../../src/stores/denylist.js'
 import { createMemoryDenylist } from '../../src/stores/denylist-memory.js'
 import { createRedisDenylist } from '../../src/stores/denylist-redis.js'
 import { openRedis, waitForRedis } from '../../src/stores/redis.js'
-import { createFakeClock, type FakeClock } from './clock.js'
+import { createFakeClock } from './clock.js'
+import type { Clock } from '../../src/clock.js'
 import { onClose } from './resources.js'
 
 export const INTROSPECTION_CLIENT = { id: 'orders-api', secret: 'test-introspection-secret-0123456789abcdef' }
@@ -73,7 +74,8 @@ export async function redisDenylist(url: string = inject('redisUrl'), prefix = t
 export interface TestAppOptions {
   /** Environment overrides, parsed by the production config loader. */
   env?: Record<string, string>
-  clock?: FakeClock
+  /** Defaults to a fake clock that only moves when told to; pass systemClock for real time. */
+  clock?: Clock
   denylist?: Denylist
   /** The rate limiters' store; null keeps them in memory. */
   redis?: Redis | null
