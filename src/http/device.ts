@@ -4,9 +4,21 @@ import Bowser from 'bowser'
 const TOOL_AGENT = /^(curl|Wget|HTTPie|python-requests|okhttp|Go-http-client|undici|node-fetch|axios|PostmanRuntime)\/(\d+(?:\.\d+)?)/i
 
 export const UNKNOWN_DEVICE = 'Unknown device'
+const MAX_LABEL = 80
+
+/** Labels are shown to users and stored: no control characters, and a sane length. */
+function tidy(label: string): string {
+  const clean = label.replace(/[\p{Cc}\p{Cf}]/gu, '').replace(/\s+/g, ' ').trim()
+  if (!clean) return UNKNOWN_DEVICE
+  return clean.length > MAX_LABEL ? `${clean.slice(0, MAX_LABEL - 1)}…` : clean
+}
 
 /** A human label for a User-Agent: "Chrome 131 on macOS", "Safari on iOS", "curl 8.5", "Unknown device". */
 export function deviceLabel(userAgent: string | null | undefined): string {
+  return tidy(rawDeviceLabel(userAgent))
+}
+
+function rawDeviceLabel(userAgent: string | null | undefined): string {
   const ua = userAgent?.trim().slice(0, 512)
   if (!ua) return UNKNOWN_DEVICE
   const tool = TOOL_AGENT.exec(ua)
