@@ -13,6 +13,7 @@ import { authRoutes } from './routes/auth.js'
 import { healthRoutes } from './routes/health.js'
 import { introspectRoutes } from './routes/introspect.js'
 import { meRoutes } from './routes/me.js'
+import { metricsRoutes, recordRequests } from './routes/metrics.js'
 import { wellKnownRoutes } from './routes/well-known.js'
 import { createServices } from './services/index.js'
 import type { KeySet } from './services/keys.js'
@@ -42,13 +43,14 @@ export function createApp(deps: AppDeps) {
   const requireUser = createRequireUser({ tokens: services.tokens, sessions: services.sessions, clock, db: database.db })
 
   const app = new Hono<AppEnv>()
-  app.use(requestContext(logger), noStore, limitBody, requireMediaType((path) => path === '/introspect'))
+  app.use(requestContext(logger), recordRequests(services.metrics), noStore, limitBody, requireMediaType((path) => path === '/introspect'))
   app.route('/', authRoutes(services, config, clientInfo))
   app.route('/', meRoutes(services, config, requireUser, clientInfo))
   app.route('/', introspectRoutes(services, config.introspectionClients, clientInfo))
   app.route('/', adminRoutes(services, config, clientInfo))
   app.route('/', wellKnownRoutes(keys))
   app.route('/', healthRoutes(database, denylist, config.dependencyTimeoutMs))
+  app.route('/', metricsRoutes(services.metrics, config.metricsToken))
 
   const allowedMethods = methodsByPath(app.routes)
   app.notFound((c) => {

@@ -25,6 +25,13 @@ export function introspectRoutes(services: Services, clients: IntrospectionClien
         ? Object.fromEntries(new URLSearchParams(await c.req.text()))
         : await readJson(c)
     const { token } = validate(introspectBody, input)
-    return c.json(await services.introspection.introspect(token))
+    try {
+      const answer = await services.introspection.introspect(token)
+      services.metrics.introspections.inc({ result: answer.active ? 'active' : 'inactive' })
+      return c.json(answer)
+    } catch (error) {
+      services.metrics.introspections.inc({ result: 'error' })
+      throw error
+    }
   })
 }

@@ -1,5 +1,8 @@
 import type { Redis } from 'ioredis'
 import type { Clock } from '../clock.js'
+import { createMetrics } from '../metrics.js'
+import { countSessionsActiveSince } from '../stores/sessions.js'
+import { countPendingDeliveries } from '../stores/webhook-outbox.js'
 import type { Config } from '../config.js'
 import type { Logger } from '../logger.js'
 import type { Db } from '../stores/db.js'
@@ -40,16 +43,30 @@ export function createServices({ config, db, denylist, redis, clock, logger, key
     audience: config.accessTokenAudience,
     accessTokenTtlMs: config.accessTokenTtlMs,
   })
-  const revocation = createRevocationService({ db, denylist, clock, config, logger })
+  const metrics = createMetrics({
+    activeSessions: () => countSessionsActiveSince(db, new Date(clock.now().getTime() - config.sessionIdleTimeoutMs)),
+    webhookQueueDepth: () => countPendingDeliveries(db),
+  })
+  const revocation = createRevocationService({ db, denylist, clock, config, logger, onLookup: (source) => metrics.denylistLookups.inc({ source }) })
   const events = createEventRecorder({ webhooksEnabled: config.webhookUrl !== null })
   const accounts = createAccountService({ db, clock, config, passwords, events, logger })
-  const sessions = createSessionService({ db, clock, config, accounts, tokens, keys, revocation, events })
+  const sessions = createSessionService({
+    db,
+    clock,
+    config,
+    accounts,
+    tokens,
+    keys,
+    revocation,
+    events,
+    onRefresh: (outcome) => metrics.refreshes.inc({ outcome }),
+  })
   const introspection = createIntrospectionService({ tokens, revocation, clock })
   const management = createSessionManagement({ db, clock, config, passwords, sessions, revocation, events })
   const cleanup = createCleanupService({ db, clock, config, logger })
-  const webhooks = createWebhookWorker({ db, clock, config, logger })
+  const webhooks = createWebhookWorker({ db, clock, config, logger, onDelivery: (result) => metrics.webhookDeliveries.inc({ result }) })
   const limits = createRateLimiters(redis, config.redisKeyPrefix)
-  return { db, clock, limits, webhooks, passwords, tokens, revocation, accounts, sessions, management, introspection, cleanup }
+  return { db, clock, metrics, limits, webhooks, passwords, tokens, revocation, accounts, sessions, management, introspection, cleanup }
 }
 
 export type Services = ReturnType<typeof createServices>

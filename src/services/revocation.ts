@@ -18,13 +18,15 @@ export interface RevocationDeps {
   clock: Clock
   config: Pick<Config, 'accessTokenTtlMs' | 'denylistReconcileMs'>
   logger: Logger
+  /** Which source answered a lookup, for metrics. */
+  onLookup?: (source: 'redis' | 'ledger') => void
 }
 
 /**
  * Answers "is this session revoked?" from the denylist, falling back to the ledger whenever the
  * denylist cannot be trusted, and keeps the denylist in step with the ledger. Never caches "not revoked".
  */
-export function createRevocationService({ db, denylist, clock, config, logger }: RevocationDeps) {
+export function createRevocationService({ db, denylist, clock, config, logger, onLookup }: RevocationDeps) {
   const ttlMs = config.accessTokenTtlMs + DENYLIST_MARGIN_MS
   let rebuilding: Promise<void> | null = null
   let needsRebuild = true
@@ -80,7 +82,11 @@ export function createRevocationService({ db, denylist, clock, config, logger }:
     /** True when the session is revoked or gone; asks the ledger when the denylist cannot answer. */
     async isRevoked(sessionId: string): Promise<boolean> {
       const answer = await denylist.check(sessionId)
-      if (answer !== 'unknown') return answer === 'revoked'
+      if (answer !== 'unknown') {
+        onLookup?.('redis')
+        return answer === 'revoked'
+      }
+      onLookup?.('ledger')
       needsRebuild = true
       void rebuild()
       return isRevokedInLedger(sessionId)

@@ -7,6 +7,7 @@ import { clientFields, type ClientInfo } from '../http/client.js'
 import type { Db, Executor, Tx } from '../stores/db.js'
 import type { SecurityEventType } from '../stores/events.js'
 import type { EventRecorder } from './events.js'
+import type { RefreshOutcome } from '../metrics.js'
 import {
   findNewestRefreshToken,
   findRefreshTokenByHash,
@@ -54,16 +55,17 @@ export interface SessionDeps {
   keys: KeySet
   revocation: RevocationService
   events: EventRecorder
+  onRefresh?: (outcome: RefreshOutcome) => void
 }
 
-type RefreshOutcome =
-  | { kind: 'issued'; session: SessionRow; refreshToken: string }
+type RefreshResult =
+  | { kind: 'issued'; session: SessionRow; refreshToken: string; grace: boolean }
   | { kind: 'unknown' }
   | { kind: 'expired' }
   | { kind: 'ended'; reason: EndReason }
   | { kind: 'reused'; sessionId: string }
 
-export function createSessionService({ db, clock, config, accounts, tokens, keys, revocation, events }: SessionDeps) {
+export function createSessionService({ db, clock, config, accounts, tokens, keys, revocation, events, onRefresh }: SessionDeps) {
   async function issueTokens(session: SessionRow, refreshToken: string, now: Date): Promise<IssuedTokens> {
     const endsAt = sessionExpiresAt(session, config)
     const access = await tokens.signAccessToken({
@@ -191,7 +193,7 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
     async refresh(presented: string, client: ClientInfo): Promise<IssuedTokens> {
       const now = clock.now()
       const presentedHash = hashToken(presented)
-      const outcome = await db.transaction(async (tx): Promise<RefreshOutcome> => {
+      const outcome = await db.transaction(async (tx): Promise<RefreshResult> => {
         const found = await findRefreshTokenByHash(tx, presentedHash)
         if (!found) return { kind: 'unknown' }
         // Lock the session, then re-read the token: a parallel refresh may have rotated it meanwhile.
@@ -208,14 +210,14 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
           await retireRefreshToken(tx, token.id, now)
           await insertRefreshToken(tx, { sessionId: session.id, tokenHash: hashToken(successor), generation: token.generation + 1, at: now })
           await touchSession(tx, session.id, now)
-          return { kind: 'issued', session: { ...session, lastActiveAt: maxDate(session.lastActiveAt, now) }, refreshToken: successor }
+          return { kind: 'issued', session: { ...session, lastActiveAt: maxDate(session.lastActiveAt, now) }, refreshToken: successor, grace: false }
         }
 
         const newest = await findNewestRefreshToken(tx, session.id)
         const withinGrace = now.getTime() - token.retiredAt.getTime() <= config.refreshReuseGraceMs
         if (newest && newest.generation === token.generation + 1 && withinGrace && newest.tokenHash === hashToken(successor)) {
           // A parallel tab or a lost response: hand back the same successor; the chain never forks.
-          return { kind: 'issued', session, refreshToken: successor }
+          return { kind: 'issued', session, refreshToken: successor, grace: true }
         }
 
         // A retired token outside the grace: someone holds a copy. End the whole session.
@@ -232,6 +234,7 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
         return { kind: 'reused', sessionId: session.id }
       })
 
+      onRefresh?.(outcome.kind === 'issued' ? (outcome.grace ? 'grace' : 'rotated') : REFRESH_METRIC[outcome.kind])
       switch (outcome.kind) {
         case 'issued':
           return issueTokens(outcome.session, outcome.refreshToken, now)
@@ -265,6 +268,8 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
     },
   }
 }
+
+const REFRESH_METRIC = { unknown: 'unknown', expired: 'expired', ended: 'revoked', reused: 'reuse_detected' } as const
 
 function maxDate(a: Date, b: Date): Date {
   return a.getTime() >= b.getTime() ? a : b

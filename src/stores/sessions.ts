@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm'
+import { and, count, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm'
 import type { EndReason } from '../errors.js'
 import type { Executor } from './db.js'
 import { sessionTombstones, sessions, type SessionRow } from './schema.js'
@@ -105,4 +105,13 @@ export async function endAllSessions(db: Executor, end: { reason: EndReason; at:
 /** Records that the user just proved their password for this session (sudo mode). */
 export async function setAuthTime(db: Executor, id: string, at: Date): Promise<void> {
   await db.update(sessions).set({ authTime: at }).where(eq(sessions.id, id))
+}
+
+/** Open sessions active since `since` (an index range scan; for the metrics gauge). */
+export async function countSessionsActiveSince(db: Executor, since: Date): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(sessions)
+    .where(and(isNull(sessions.endedAt), gt(sessions.lastActiveAt, since)))
+  return row?.n ?? 0
 }

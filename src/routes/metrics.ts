@@ -1,0 +1,34 @@
+import { Hono, type MiddlewareHandler } from 'hono'
+import { routePath } from 'hono/route'
+import { AppError } from '../errors.js'
+import { bearerToken, secretsEqual, type AppEnv } from '../http/middleware.js'
+import type { Metrics } from '../metrics.js'
+
+const LOGIN_RESULT: Record<number, string> = { 200: 'success', 401: 'failure', 429: 'rate_limited' }
+
+/** Counts every request by route pattern (bounded labels), and logins by result. */
+export function recordRequests(metrics: Metrics): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const stop = metrics.httpDuration.startTimer()
+    await next()
+    // The matched pattern (e.g. /me/sessions/:id); unknown paths only match the app-wide '*' middleware.
+    const last = routePath(c, -1)
+    const route = last === '*' || last === '/*' ? 'unmatched' : last
+    stop({ route, method: c.req.method })
+    metrics.httpRequests.inc({ route, method: c.req.method, status: String(c.res.status) })
+    if (route === '/login' && c.req.method === 'POST') metrics.logins.inc({ result: LOGIN_RESULT[c.res.status] ?? 'error' })
+  }
+}
+
+/** GET /metrics: Prometheus text; behind `Authorization: Bearer <METRICS_TOKEN>` when one is set. */
+export function metricsRoutes(metrics: Metrics, token: string | null) {
+  return new Hono<AppEnv>().get('/metrics', async (c) => {
+    if (token) {
+      const presented = bearerToken(c)
+      if (!presented) throw new AppError('unauthorized')
+      if (!secretsEqual(presented, token)) throw new AppError('invalid_token')
+    }
+    c.header('Content-Type', metrics.registry.contentType)
+    return c.body(await metrics.registry.metrics())
+  })
+}
