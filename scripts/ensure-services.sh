@@ -53,4 +53,9 @@ if ! redis_up; then
   for _ in $(seq 1 50); do redis_up && break; sleep 0.2; done
   redis_up || { log "Redis did not start"; exit 1; }
 fi
+# Tools the deploy tests use (there is no Docker engine; compose files are checked statically).
+if ! have docker-compose; then
+  log "installing docker-compose (for docker-compose config -q)"
+  apt_install docker-compose
+fi
 log "PostgreSQL and Redis are up"
