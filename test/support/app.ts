@@ -15,6 +15,7 @@ import { openRedis, waitForRedis } from '../../src/stores/redis.js'
 import { createFakeClock } from './clock.js'
 import type { Clock } from '../../src/clock.js'
 import { onClose } from './resources.js'
+import { responseProblems } from './openapi.js'
 
 export const INTROSPECTION_CLIENT = { id: 'orders-api', secret: 'test-introspection-secret-0123456789abcdef' }
 export const TEST_PRIVATE_KEY = generatePrivateKeyPem()
@@ -29,7 +30,7 @@ export function testDatabase(): Database {
 }
 
 /** A database of its own on the real Postgres, for tests that must not see (or touch) other files' rows. */
-export async function isolatedDatabase(): Promise<Database> {
+export async function isolatedDatabase(options: { migrate?: boolean } = {}): Promise<Database & { url: string }> {
   const name = `sessiond_iso_${process.pid}_${randomUUID().slice(0, 8)}`
   const admin = postgres(inject('adminDatabaseUrl'), { max: 1, onnotice: () => {} })
   await admin.unsafe(`CREATE DATABASE "${name}"`)
@@ -40,8 +41,8 @@ export async function isolatedDatabase(): Promise<Database> {
   const url = new URL(inject('adminDatabaseUrl'))
   url.pathname = `/${name}`
   const database = onClose(openPostgres({ url: url.toString(), timeoutMs: 2000 }), (db) => db.close())
-  await database.runMigrations()
-  return database
+  if (options.migrate !== false) await database.runMigrations()
+  return { ...database, url: url.toString() }
 }
 
 let sharedRedisClient: Promise<Redis> | null = null
@@ -139,6 +140,11 @@ export async function call(
   }
   if (options.bearer) headers.authorization = `Bearer ${options.bearer}`
   const response = await app.request(path, { method, headers, body })
+  return checkedAgainstSpec(method, path, response)
+}
+
+/** Parses a response and fails the test when it does not match openapi.yaml (the source of truth). */
+async function checkedAgainstSpec(method: string, path: string, response: Response): Promise<CallResult> {
   const text = await response.text()
   let parsed: unknown = text
   try {
@@ -146,6 +152,8 @@ export async function call(
   } catch {
     /* not JSON: keep the text */
   }
+  const problems = responseProblems(method, path, response.status, response.headers.get('content-type'), parsed)
+  if (problems.length > 0) throw new Error(`response does not match openapi.yaml: ${problems.join('; ')}`)
   return { status: response.status, headers: response.headers, body: parsed }
 }
 
@@ -194,6 +202,5 @@ export async function fetchJson(base: string, method: string, path: string, opti
   const headers: Record<string, string> = { ...options.headers }
   if (options.json !== undefined) headers['content-type'] = 'application/json'
   const response = await fetch(base + path, { method, headers, body: options.json === undefined ? undefined : JSON.stringify(options.json) })
-  const text = await response.text()
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null }
+  return checkedAgainstSpec(method, path, response)
 }

@@ -1,0 +1,48 @@
+import { createApp } from '../app.js'
+import { systemClock } from '../clock.js'
+import { createLogger } from '../logger.js'
+import { loadKeySet, loadOrGenerateKeyFile } from '../services/keys.js'
+import { openDatabase, openDenylist } from '../stores/open.js'
+import { findUserByEmail } from '../stores/users.js'
+import { normaliseEmail } from '../services/accounts.js'
+import { failTool, loadToolConfig } from './tool-config.js'
+
+/**
+ * `npm run admin -- <command> <email>`: what the admin API does, from a shell on a machine with the
+ * service's environment. It uses the same services, so revocations reach the ledger and the denylist.
+ */
+const USAGE = 'usage: npm run admin -- sessions <email> | revoke-user <email>'
+
+async function main(args: string[]) {
+  const [command, email] = args
+  if (!command || !email || !['sessions', 'revoke-user'].includes(command)) throw new Error(USAGE)
+  const config = loadToolConfig(process.env)
+  const logger = createLogger('silent')
+  const database = await openDatabase(config)
+  await database.runMigrations()
+  const { denylist } = await openDenylist(config, logger)
+  const keys = await loadKeySet(process.env.JWT_PRIVATE_KEY || loadOrGenerateKeyFile(config.dataDir))
+  const { services } = createApp({ config, database, denylist, redis: null, clock: systemClock, logger, keys })
+  try {
+    const user = await findUserByEmail(database.db, normaliseEmail(email))
+    if (!user) throw new Error(`no user with email ${email}`)
+    if (command === 'sessions') {
+      const sessions = await services.management.listActive(user.id)
+      for (const s of sessions) {
+        process.stdout.write(`${s.id}  ${s.device}  ${s.ip ?? '-'}  ${s.location ?? '-'}  last active ${s.lastActiveAt.toISOString()}\n`)
+      }
+      process.stdout.write(`${sessions.length} active session(s) for ${user.email}\n`)
+    } else {
+      const revoked = await services.management.adminRevokeUser(user.id, 'cli')
+      process.stdout.write(`revoked ${revoked} session(s) of ${user.email}\n`)
+    }
+  } finally {
+    await denylist.close()
+    await database.close()
+  }
+}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (error: unknown) => failTool(error),
+)
