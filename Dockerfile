@@ -5,7 +5,7 @@ FROM node:24.9.0-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json openapi.yaml ./
 COPY src ./src
 RUN npm run build
 
@@ -21,6 +21,7 @@ RUN apt-get update \
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/docs ./docs
 COPY migrations ./migrations
 COPY openapi.yaml ./openapi.yaml
 RUN mkdir -p /app/data && chown node:node /app/data

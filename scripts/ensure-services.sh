@@ -58,4 +58,9 @@ if ! have docker-compose; then
   log "installing docker-compose (for docker-compose config -q)"
   apt_install docker-compose
 fi
+# Debian's Chromium for the browser test of /docs (playwright-core never downloads a browser).
+if [ ! -x /usr/bin/chromium ]; then
+  log "installing chromium (for the /docs browser test)"
+  apt_install chromium
+fi
 log "PostgreSQL and Redis are up"

@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
 bash scripts/ensure-services.sh
 npx tsc --noEmit
+npm run -s lint:openapi
+npm run -s docs:build
 results=$(mktemp)
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@" || status=$?

@@ -10,6 +10,7 @@ import { createRequireUser } from './http/require-user.js'
 import type { Logger } from './logger.js'
 import { adminRoutes } from './routes/admin.js'
 import { authRoutes } from './routes/auth.js'
+import { docsRoutes } from './routes/docs.js'
 import { healthRoutes } from './routes/health.js'
 import { introspectRoutes } from './routes/introspect.js'
 import { meRoutes } from './routes/me.js'
@@ -51,6 +52,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', wellKnownRoutes(keys))
   app.route('/', healthRoutes(database, denylist, config.dependencyTimeoutMs))
   app.route('/', metricsRoutes(services.metrics, config.metricsToken))
+  app.route('/', docsRoutes())
 
   const allowedMethods = methodsByPath(app.routes)
   app.notFound((c) => {

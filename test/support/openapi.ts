@@ -10,6 +10,7 @@ const addFormats = require('ajv-formats').default as typeof import('ajv-formats'
 
 export const SPEC_PATH = fileURLToPath(new URL('../../openapi.yaml', import.meta.url))
 export const spec = parse(readFileSync(SPEC_PATH, 'utf8')) as {
+  info: { version: string }
   paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>>
   components: { schemas: Record<string, unknown> }
 }
