@@ -6,6 +6,7 @@ import type { Config } from './config.js'
 import { AppError, CATALOGUE, DependencyError, publicCode, type ErrorCode } from './errors.js'
 import { createClientInfoReader } from './http/client.js'
 import { limitBody, noStore, requestContext, requireMediaType, type AppEnv } from './http/middleware.js'
+import { ipKey, limitFailures } from './http/rate-limit.js'
 import { createRequireUser } from './http/require-user.js'
 import type { Logger } from './logger.js'
 import { adminRoutes } from './routes/admin.js'
@@ -51,7 +52,10 @@ export function createApp(deps: AppDeps) {
   app.route('/', adminRoutes(services, config, clientInfo))
   app.route('/', wellKnownRoutes(keys))
   app.route('/', healthRoutes(database, denylist, config.dependencyTimeoutMs))
-  app.route('/', metricsRoutes(services.metrics, config.metricsToken))
+  const limitBadMetricsTokens = limitFailures((status) => status === 401, [
+    { limiter: services.limits.clientPerIp, key: (c) => ipKey(clientInfo(c).ip) },
+  ])
+  app.route('/', metricsRoutes(services.metrics, config.metricsToken, limitBadMetricsTokens))
   app.route('/', docsRoutes())
 
   const allowedMethods = methodsByPath(app.routes)

@@ -48,6 +48,8 @@ export const noStore: MiddlewareHandler = async (c, next) => {
   await next()
   if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store')
   c.header('X-Content-Type-Options', 'nosniff')
+  // The contract promises the charset explicitly on every JSON body.
+  if (c.res.headers.get('Content-Type') === 'application/json') c.header('Content-Type', 'application/json; charset=utf-8')
 }
 
 export const limitBody = bodyLimit({

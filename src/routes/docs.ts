@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Hono } from 'hono'
+import { AppError } from '../errors.js'
 import type { AppEnv } from '../http/middleware.js'
 
 // Both resolve to the project root from src/routes and from dist/routes alike.
@@ -32,7 +33,7 @@ export function docsRoutes() {
     .get('/docs', (c) => {
       c.header('Cache-Control', 'public, max-age=300')
       if (!page) {
-        return c.html('<!doctype html><title>sessiond API</title><p>The API reference is not built. Run <code>npm run docs:build</code>, or read <a href="/openapi.yaml">/openapi.yaml</a>.</p>', 503)
+        throw new AppError('unavailable', { retryAfterSeconds: 60, message: 'The API reference is not built (npm run docs:build); /openapi.yaml is.' })
       }
       c.header('Content-Security-Policy', DOCS_CSP)
       return c.html(page)

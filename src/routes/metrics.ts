@@ -21,8 +21,8 @@ export function recordRequests(metrics: Metrics): MiddlewareHandler<AppEnv> {
 }
 
 /** GET /metrics: Prometheus text; behind `Authorization: Bearer <METRICS_TOKEN>` when one is set. */
-export function metricsRoutes(metrics: Metrics, token: string | null) {
-  return new Hono<AppEnv>().get('/metrics', async (c) => {
+export function metricsRoutes(metrics: Metrics, token: string | null, limitBadTokens: MiddlewareHandler<AppEnv>) {
+  return new Hono<AppEnv>().get('/metrics', limitBadTokens, async (c) => {
     if (token) {
       const presented = bearerToken(c)
       if (!presented) throw new AppError('unauthorized')

@@ -45,6 +45,9 @@ export function createSessionManagement({ db, clock, config, passwords, sessions
     return ended.length
   }
 
+  /** Sessions last active before this have timed out: they are over, so "not found" to end. */
+  const idleCutoff = (at: Date) => new Date(at.getTime() - config.sessionIdleTimeoutMs)
+
   /** Sudo mode: ending sessions needs a password proof no older than REAUTH_WINDOW. */
   function requireRecentAuth(session: SessionRow) {
     if (clock.now().getTime() - session.authTime.getTime() > config.reauthWindowMs) {
@@ -71,7 +74,7 @@ export function createSessionManagement({ db, clock, config, passwords, sessions
       requireRecentAuth(session)
       const revoked = await endThenPublish(async (tx, at) => {
         // endSession filters on user_id and ended_at IS NULL: the owner check lives in the query.
-        const row = await endSession(tx, { id: sessionId, userId: auth.userId, reason: 'revoked', at })
+        const row = await endSession(tx, { id: sessionId, userId: auth.userId, reason: 'revoked', at, activeAfter: idleCutoff(at) })
         if (!row) return []
         await events.record(tx, { userId: auth.userId, type: 'session_revoked', at, sessionId, ...clientFields(client), details: { by: auth.sessionId } })
         return [row.id]
@@ -131,7 +134,7 @@ export function createSessionManagement({ db, clock, config, passwords, sessions
     /** Operator: ends one session of anyone (404 when unknown or already over). */
     async adminRevokeSession(sessionId: string, keyName: string): Promise<void> {
       const revoked = await endThenPublish(async (tx, at) => {
-        const row = await endSession(tx, { id: sessionId, reason: 'admin', at })
+        const row = await endSession(tx, { id: sessionId, reason: 'admin', at, activeAfter: idleCutoff(at) })
         if (!row) return []
         await events.record(tx, { userId: row.userId, type: 'admin_revoked', at, sessionId, details: { key: keyName } })
         return [row.id]

@@ -29,10 +29,12 @@ export async function lockSession(tx: Executor, id: string): Promise<SessionRow 
  */
 export async function endSession(
   db: Executor,
-  end: { id: string; userId?: string; reason: EndReason; at: Date },
+  end: { id: string; userId?: string; reason: EndReason; at: Date; activeAfter?: Date },
 ): Promise<SessionRow | null> {
   const conditions = [eq(sessions.id, end.id), isNull(sessions.endedAt)]
   if (end.userId) conditions.push(eq(sessions.userId, end.userId))
+  // Only a session that has not timed out (idle or absolute) is still there to be ended.
+  if (end.activeAfter) conditions.push(gt(sessions.lastActiveAt, end.activeAfter), gt(sessions.absoluteExpiresAt, end.at))
   const rows = await db
     .update(sessions)
     .set({ endedAt: end.at, endReason: end.reason })

@@ -20,7 +20,7 @@ describe('client mistakes are 4xx with {error, message}', () => {
     const res = await call(app, method, path, options as never)
     expect(res.status).toBe(status)
     expect(res.body).toEqual(expect.objectContaining({ error, message: expect.any(String) }))
-    expect(res.headers.get('content-type')).toMatch(/^application\/json/)
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8')
   })
 
   it('a known route with the wrong method is 405 with an Allow header', async () => {

@@ -88,6 +88,17 @@ describe('DELETE /me/sessions/:id', () => {
     expect((await introspect(app, alice.tokens.accessToken)).body.active).toBe(true)
   })
 
+  it('answers 404 for a session that timed out without being ended: it is already over', async () => {
+    const short = await buildTestApp({ clock, env: { SESSION_IDLE_TIMEOUT: '1h', REAUTH_WINDOW: '2h' } })
+    const { email, password } = await registerAndLogin(short.app)
+    const stale = await call(short.app, 'POST', '/login', { json: { email, password } })
+    clock.advance(61 * 60_000)
+    const fresh = await call(short.app, 'POST', '/login', { json: { email, password } })
+    const res = await call(short.app, 'DELETE', `/me/sessions/${stale.body.session.id}`, { bearer: fresh.body.accessToken })
+    expect(res.status).toBe(404)
+    expect(res.body.error).toBe('session_not_found')
+  })
+
   it('refuses the current session: use /logout', async () => {
     const { tokens } = await registerAndLogin(app)
     const res = await call(app, 'DELETE', `/me/sessions/${tokens.session.id}`, { bearer: tokens.accessToken })

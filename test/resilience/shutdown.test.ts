@@ -22,8 +22,9 @@ describe('SIGTERM', () => {
       REDIS_KEY_PREFIX: testRedisPrefix(),
       JWT_PRIVATE_KEY: TEST_PRIVATE_KEY,
       DATA_DIR: dataDir,
-      // One hash at a time makes logins queue up: plenty of requests in flight when SIGTERM lands.
+      // One slow hash at a time makes logins queue up: plenty of requests in flight when SIGTERM lands.
       PASSWORD_HASH_CONCURRENCY: '1',
+      ARGON2_TIME_COST: '8',
     })
     await waitForListening(service)
     const base = `http://127.0.0.1:${port}`
@@ -33,7 +34,8 @@ describe('SIGTERM', () => {
     expect((await post('/register', { email, password: STRONG_PASSWORD })).status).toBe(201)
 
     const inFlight = Array.from({ length: 12 }, () => post('/login', { email, password: STRONG_PASSWORD }).then((res) => res.status))
-    await new Promise((resolve) => setTimeout(resolve, 30))
+    // Long enough for every connection to be accepted (even on a loaded machine), far shorter than the queue.
+    await new Promise((resolve) => setTimeout(resolve, 400))
     service.child.kill('SIGTERM')
     const statuses = await Promise.all(inFlight)
     expect(statuses).toEqual(Array(12).fill(200))
