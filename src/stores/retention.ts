@@ -1,55 +1,39 @@
 import { and, inArray, isNull, lt, type SQL } from 'drizzle-orm'
+import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core'
 import type { Executor } from './db.js'
 import { securityEvents, sessionTombstones, sessions } from './schema.js'
 
 /**
- * Deletes up to `limit` sessions matching `where` (their refresh tokens go by cascade); returns how many.
- * SKIP LOCKED lets several instances clean at once without waiting on, or deleting twice, each other's rows.
+ * Deletes up to `limit` rows of `table` matching `where`; returns how many. SKIP LOCKED lets several
+ * instances clean at once without waiting on, or deleting twice, each other's rows.
  */
-async function deleteSessionsWhere(db: Executor, where: SQL, limit: number): Promise<number> {
-  const batch = db.select({ id: sessions.id }).from(sessions).where(where).limit(limit).for('update', { skipLocked: true })
-  const deleted = await db.delete(sessions).where(inArray(sessions.id, batch)).returning({ id: sessions.id })
+async function deleteBatch(db: Executor, table: PgTable, key: AnyPgColumn, where: SQL | undefined, limit: number): Promise<number> {
+  const batch = db.select({ key }).from(table).where(where).limit(limit).for('update', { skipLocked: true })
+  const deleted = await db.delete(table).where(inArray(key, batch)).returning({ key })
   return deleted.length
 }
 
-/** One batch of sessions that ended before `before`. */
+/** One batch of sessions that ended before `before` (their refresh tokens go by cascade). */
 export function deleteEndedSessions(db: Executor, before: Date, limit: number): Promise<number> {
-  return deleteSessionsWhere(db, lt(sessions.endedAt, before), limit)
+  return deleteBatch(db, sessions, sessions.id, lt(sessions.endedAt, before), limit)
 }
 
 /** One batch of never-ended sessions whose absolute end passed before `before`. */
 export function deleteOpenSessionsPastAbsoluteEnd(db: Executor, before: Date, limit: number): Promise<number> {
-  return deleteSessionsWhere(db, and(isNull(sessions.endedAt), lt(sessions.absoluteExpiresAt, before))!, limit)
+  return deleteBatch(db, sessions, sessions.id, and(isNull(sessions.endedAt), lt(sessions.absoluteExpiresAt, before)), limit)
 }
 
 /** One batch of never-ended sessions last active before `before`. */
 export function deleteOpenSessionsIdleSince(db: Executor, before: Date, limit: number): Promise<number> {
-  return deleteSessionsWhere(db, and(isNull(sessions.endedAt), lt(sessions.lastActiveAt, before))!, limit)
+  return deleteBatch(db, sessions, sessions.id, and(isNull(sessions.endedAt), lt(sessions.lastActiveAt, before)), limit)
 }
 
 /** One batch of security events older than `before`. */
-export async function deleteEventsBefore(db: Executor, before: Date, limit: number): Promise<number> {
-  const batch = db
-    .select({ id: securityEvents.id })
-    .from(securityEvents)
-    .where(lt(securityEvents.at, before))
-    .limit(limit)
-    .for('update', { skipLocked: true })
-  const deleted = await db.delete(securityEvents).where(inArray(securityEvents.id, batch)).returning({ id: securityEvents.id })
-  return deleted.length
+export function deleteEventsBefore(db: Executor, before: Date, limit: number): Promise<number> {
+  return deleteBatch(db, securityEvents, securityEvents.id, lt(securityEvents.at, before), limit)
 }
 
 /** One batch of tombstones older than `before`. */
-export async function deleteTombstonesBefore(db: Executor, before: Date, limit: number): Promise<number> {
-  const batch = db
-    .select({ id: sessionTombstones.sessionId })
-    .from(sessionTombstones)
-    .where(lt(sessionTombstones.endedAt, before))
-    .limit(limit)
-    .for('update', { skipLocked: true })
-  const deleted = await db
-    .delete(sessionTombstones)
-    .where(inArray(sessionTombstones.sessionId, batch))
-    .returning({ id: sessionTombstones.sessionId })
-  return deleted.length
+export function deleteTombstonesBefore(db: Executor, before: Date, limit: number): Promise<number> {
+  return deleteBatch(db, sessionTombstones, sessionTombstones.sessionId, lt(sessionTombstones.endedAt, before), limit)
 }
