@@ -5,6 +5,7 @@ import type { Clock } from './clock.js'
 import type { Config } from './config.js'
 import { AppError, CATALOGUE, DependencyError, publicCode, type ErrorCode } from './errors.js'
 import { createClientInfoReader } from './http/client.js'
+import type { Locate } from './http/geo.js'
 import { limitBody, noStore, requestContext, requireMediaType, type AppEnv } from './http/middleware.js'
 import { ipKey, limitFailures } from './http/rate-limit.js'
 import { createRequireUser } from './http/require-user.js'
@@ -32,6 +33,8 @@ export interface AppDeps {
   clock: Clock
   logger: Logger
   keys: KeySet
+  /** IP → "City, CC" from GEOIP_DB (see main.ts); none means every location is null. */
+  locate?: Locate
 }
 
 const REALM = 'realm="sessiond"'
@@ -41,7 +44,7 @@ const RETRY_AFTER_SECONDS = 5
 export function createApp(deps: AppDeps) {
   const { config, database, denylist, redis, clock, logger, keys } = deps
   const services = createServices({ config, db: database.db, denylist, redis, clock, logger, keys })
-  const clientInfo = createClientInfoReader(config.trustProxy)
+  const clientInfo = createClientInfoReader(config.trustProxy, deps.locate)
   const requireUser = createRequireUser({ tokens: services.tokens, sessions: services.sessions, clock, db: database.db })
 
   const app = new Hono<AppEnv>()

@@ -3,6 +3,7 @@ import { createApp } from './app.js'
 import { systemClock } from './clock.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { createLogger } from './logger.js'
+import { openGeoLocator } from './http/geo.js'
 import { loadKeySet, loadOrGenerateKeyFile } from './services/keys.js'
 import { openDatabase, openDenylist } from './stores/open.js'
 
@@ -29,10 +30,17 @@ async function main() {
     }
     throw error
   }
+  let locate
+  try {
+    locate = await openGeoLocator(config.geoipDb)
+  } catch (error) {
+    process.stderr.write(`sessiond: invalid configuration: ${(error as Error).message}\n`)
+    process.exit(1)
+  }
   const database = await openDatabase(config)
   await database.runMigrations()
   const { denylist, redis } = await openDenylist(config, logger)
-  const { app, services } = createApp({ config, database, denylist, redis, clock: systemClock, logger, keys })
+  const { app, services } = createApp({ config, database, denylist, redis, clock: systemClock, logger, keys, locate })
   await services.revocation.start()
   services.cleanup.start()
   services.webhooks.start()

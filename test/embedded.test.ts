@@ -66,6 +66,8 @@ describe('start-up refuses a bad setting with one line naming the variable', () 
     [{ DATABASE_URL: 'postgres://u:hunter2@127.0.0.1:5432/x' }, 'JWT_PRIVATE_KEY'],
     [{ JWT_PRIVATE_KEY: 'not a key', DATA_DIR: '/tmp' }, 'JWT_PRIVATE_KEY'],
     [{ SESSION_LIMIT_POLICY: 'random' }, 'SESSION_LIMIT_POLICY'],
+    [{ GEOIP_DB: '/nonexistent/city.mmdb' }, 'GEOIP_DB'],
+    [{ SESSION_RETENTION: '30m' }, 'SESSION_RETENTION'],
     [{ DATABASE_URL: 'mysql://u:hunter2@host/db', JWT_PRIVATE_KEY: 'x' }, 'DATABASE_URL'],
   ])('%j', async (env, variable) => {
     const service = runService({ DATA_DIR: dataDir, ...env } as Record<string, string>)

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { deviceLabel } from '../../src/http/device.js'
 import { buildTestApp, fetchJson, listen, registerAndLogin } from '../support/app.js'
@@ -53,5 +54,29 @@ describe('client IP and TRUST_PROXY', () => {
     // Client forged "1.2.3.4" in front; our one proxy appended the real client 203.0.113.50.
     expect(await sessionIp('1', '1.2.3.4, 203.0.113.50')).toBe('203.0.113.50')
     expect(await sessionIp('2', '1.2.3.4, 203.0.113.50')).toBe('1.2.3.4')
+  })
+})
+
+describe('location from GEOIP_DB', () => {
+  const fixture = fileURLToPath(new URL('../fixtures/geo-city.mmdb', import.meta.url))
+
+  it('records "City, CC" for the client address, and a new location is a new device', async () => {
+    const { app, services } = await buildTestApp({ env: { TRUST_PROXY: 'loopback', GEOIP_DB: fixture } })
+    const base = await listen(app)
+    const { email, password, user } = await registerAndLogin(app)
+    const from = async (ip: string) =>
+      (await fetchJson(base, 'POST', '/login', { json: { email, password }, headers: { 'x-forwarded-for': ip, 'user-agent': 'curl/8.5.0' } })).body
+    const berlin = await from('81.169.145.10')
+    expect(berlin.session).toMatchObject({ ip: '81.169.145.10', location: 'Berlin, DE' })
+    expect((await from('8.8.8.8')).session.location).toBe('US')
+    expect((await from('10.1.2.3')).session.location).toBeNull()
+    await from('81.169.145.99') // Berlin again from curl: not new
+    const events = await services.management.listEvents(user.id, 100, null)
+    const newDevice = events.events.filter((event) => event.type === 'new_device_login').map((event) => event.location)
+    expect(newDevice.sort()).toEqual(['Berlin, DE', 'US', null, null].sort())
+  })
+
+  it('an unreadable GEOIP_DB stops start-up naming the variable', async () => {
+    await expect(buildTestApp({ env: { GEOIP_DB: '/nonexistent.mmdb' } })).rejects.toThrow(/GEOIP_DB/)
   })
 })

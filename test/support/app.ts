@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis'
 import { Writable } from 'node:stream'
 import { inject } from 'vitest'
 import { createApp } from '../../src/app.js'
+import { openGeoLocator } from '../../src/http/geo.js'
 import { loadConfig } from '../../src/config.js'
 import { createLogger } from '../../src/logger.js'
 import { generatePrivateKeyPem, loadKeySet, type KeySet } from '../../src/services/keys.js'
@@ -111,7 +112,8 @@ export async function buildTestApp(options: TestAppOptions = {}) {
   const denylist = options.denylist ?? (await redisDenylist())
   const keys = options.keys ?? (await testKeys())
   const redis = options.redis !== undefined ? options.redis : await sharedRedis()
-  const { app, services } = createApp({ config, database, denylist, redis, clock, logger, keys })
+  const locate = await openGeoLocator(config.geoipDb)
+  const { app, services } = createApp({ config, database, denylist, redis, clock, logger, keys, locate })
   await services.revocation.start()
   onClose(services.revocation, (revocation) => revocation.stop())
   return { app, services, config, clock, logs, database, denylist, keys, redis }
