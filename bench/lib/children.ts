@@ -130,3 +130,21 @@ export function processCpuMicros(pid: number): number {
   const stime = Number(fields[15 - 3])
   return ((utime + stime) * 1_000_000) / CLOCK_TICKS_PER_SECOND
 }
+
+export interface HostCpu {
+  /** Microseconds of CPU time, summed over all cores. */
+  busy: number
+  total: number
+  /** Time the hypervisor gave this VM's vCPUs to someone else. */
+  steal: number
+}
+
+/** Machine-wide CPU counters from /proc/stat: shows whether other work competed with a measured run. */
+export function hostCpu(): HostCpu {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!
+  // cpu  user nice system idle iowait irq softirq steal guest guest_nice (guest time is already in user)
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1, 9).map(Number) as number[]
+  const toMicros = (ticks: number) => (ticks * 1_000_000) / CLOCK_TICKS_PER_SECOND
+  const busy = user! + nice! + system! + irq! + softirq! + steal!
+  return { busy: toMicros(busy), total: toMicros(busy + idle! + iowait!), steal: toMicros(steal!) }
+}
