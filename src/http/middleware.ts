@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto'
 import type { Context, MiddlewareHandler } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { timingSafeEqual, createHash } from 'node:crypto'
 import { AppError } from '../errors.js'
 import type { Logger } from '../logger.js'
@@ -9,8 +8,6 @@ import type { SessionRow } from '../stores/schema.js'
 import type { Auth } from '../services/sessions.js'
 import type { ClientInfo } from './client.js'
 import { mediaType } from './validate.js'
-
-export const MAX_BODY_BYTES = 64 * 1024
 
 export type AppEnv = {
   Variables: {
@@ -52,13 +49,6 @@ export const noStore: MiddlewareHandler = async (c, next) => {
   if (c.res.headers.get('Content-Type') === 'application/json') c.header('Content-Type', 'application/json; charset=utf-8')
 }
 
-export const limitBody = bodyLimit({
-  maxSize: MAX_BODY_BYTES,
-  onError: () => {
-    throw new AppError('payload_too_large')
-  },
-})
-
 function hasBody(c: Context): boolean {
   const length = c.req.header('content-length')
   if (length !== undefined) return Number(length) > 0
@@ -96,14 +86,17 @@ export function bearerToken(c: Context): string | null {
   return match[1]!
 }
 
+const digest = (value: string) => createHash('sha256').update(value).digest()
+
 /** Constant-time equality of two secrets of any length (both sides are hashed to equal length first). */
 export function secretsEqual(a: string, b: string): boolean {
-  const digest = (value: string) => createHash('sha256').update(value).digest()
   return timingSafeEqual(digest(a), digest(b))
 }
 
 /** HTTP Basic `client_id:client_secret` from INTROSPECTION_CLIENTS, compared in constant time. */
 export function requireIntrospectionClient(clients: IntrospectionClient[]): MiddlewareHandler<AppEnv> {
+  // Digests of the configured credentials, once: the hot path hashes only what was presented.
+  const known = clients.map((client) => ({ id: client.id, idDigest: digest(client.id), secretDigest: digest(client.secret) }))
   return async (c, next) => {
     const match = /^Basic +([A-Za-z0-9+/]+=*) *$/i.exec(c.req.header('authorization') ?? '')
     const decoded = match ? Buffer.from(match[1]!, 'base64').toString('utf8') : ''
@@ -111,11 +104,14 @@ export function requireIntrospectionClient(clients: IntrospectionClient[]): Midd
     // RFC 6749 §2.3.1: id and secret are form-urlencoded inside Basic.
     const id = safeDecode(decoded.slice(0, Math.max(colon, 0)))
     const secret = safeDecode(decoded.slice(colon + 1))
-    // Compare against every client so timing reveals neither which id exists nor where it failed.
+    // Compare against every client, both parts, so timing reveals neither which id exists nor where it failed.
+    const idDigest = digest(id)
+    const secretDigest = digest(secret)
     let matched: string | null = null
-    for (const client of clients) {
-      const ok = secretsEqual(id, client.id) && secretsEqual(secret, client.secret)
-      if (ok && colon > 0) matched = client.id
+    for (const client of known) {
+      const idOk = timingSafeEqual(idDigest, client.idDigest)
+      const secretOk = timingSafeEqual(secretDigest, client.secretDigest)
+      if (idOk && secretOk && colon > 0) matched = client.id
     }
     if (!matched) throw new AppError('invalid_client')
     c.set('introspectionClientId', matched)

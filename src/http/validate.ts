@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import type { z } from 'zod'
 import { AppError } from '../errors.js'
+import { readBodyText } from './body.js'
 
 /** zod issues → the `details` clients see: where and what, never the rejected value (it may be a password). */
 function issuesToDetails(error: z.ZodError) {
@@ -20,7 +21,7 @@ export async function jsonBody<T extends z.ZodType>(c: Context, schema: T): Prom
 }
 
 export async function readJson(c: Context): Promise<unknown> {
-  return parseJson(await c.req.text())
+  return parseJson(await readBodyText(c))
 }
 
 export function parseJson(text: string): unknown {

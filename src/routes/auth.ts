@@ -7,7 +7,8 @@ import { bearerToken, type AppEnv } from '../http/middleware.js'
 import { ipKey, limitFailures } from '../http/rate-limit.js'
 import { accountKey } from '../services/rate-limits.js'
 import { presentTokenPair, presentUser } from '../http/present.js'
-import { jsonBody, parseJson, validate } from '../http/validate.js'
+import { readBodyText } from '../http/body.js'
+import { jsonBody, parseJson, readJson, validate } from '../http/validate.js'
 import type { Services } from '../services/index.js'
 
 const credentials = z.object({
@@ -22,7 +23,7 @@ export function authRoutes(services: Services, config: Config, clientInfo: Clien
   const ip = (c: Context<AppEnv>) => ipKey(clientInfo(c).ip)
   /** The account a login names, from the (cached) body; null when the body has no usable email. */
   const account = async (c: Context<AppEnv>) => {
-    const body = await c.req.json().catch(() => null)
+    const body = (await readJson(c).catch(() => null)) as { email?: unknown } | null
     return typeof body?.email === 'string' ? accountKey(body.email) : null
   }
   const accountAndIp = async (c: Context<AppEnv>) => {
@@ -58,7 +59,7 @@ export function authRoutes(services: Services, config: Config, clientInfo: Clien
     .post('/logout', limitFailures(isUnauthorized, [{ limiter: limits.refreshPerIp, key: ip }]), async (c) => {
       // Either the bearer access token or {refreshToken} names the session (RFC 7009: 204 even if already over).
       const token = bearerToken(c)
-      const text = await c.req.text()
+      const text = await readBodyText(c)
       const body = text ? validate(refreshBody, parseJson(text)) : null
       if (!token && !body) {
         throw new AppError('invalid_request', { message: 'Send a Bearer access token or {"refreshToken"}.' })

@@ -4,6 +4,7 @@ import type { IntrospectionClient } from '../config.js'
 import type { ClientInfoReader } from '../http/client.js'
 import { requireIntrospectionClient, type AppEnv } from '../http/middleware.js'
 import { ipKey, limitFailures } from '../http/rate-limit.js'
+import { readBodyText } from '../http/body.js'
 import { mediaType, readJson, validate } from '../http/validate.js'
 import type { Services } from '../services/index.js'
 
@@ -22,7 +23,7 @@ export function introspectRoutes(services: Services, clients: IntrospectionClien
   return new Hono<AppEnv>().post('/introspect', limitBadClients, requireIntrospectionClient(clients), async (c) => {
     const input =
       mediaType(c) === 'application/x-www-form-urlencoded'
-        ? Object.fromEntries(new URLSearchParams(await c.req.text()))
+        ? Object.fromEntries(new URLSearchParams(await readBodyText(c)))
         : await readJson(c)
     const { token } = validate(introspectBody, input)
     try {

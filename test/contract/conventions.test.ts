@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildTestApp, call, STRONG_PASSWORD, uniqueEmail } from '../support/app.js'
+import { buildTestApp, call, listen, STRONG_PASSWORD, uniqueEmail } from '../support/app.js'
 import { eq } from 'drizzle-orm'
 import { users } from '../../src/stores/schema.js'
 
@@ -42,6 +42,23 @@ describe('client mistakes are 4xx with {error, message}', () => {
     expect(res.status).toBe(413)
     expect(res.body.error).toBe('payload_too_large')
     expect(await services.db.select().from(users).where(eq(users.email, email))).toHaveLength(0)
+  })
+
+  it('over a real socket: a declared or a chunked body over 64 KiB is 413', async () => {
+    const base = await listen(app)
+    const big = JSON.stringify({ email: uniqueEmail(), password: 'x'.repeat(70 * 1024) })
+    const declared = await fetch(`${base}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big })
+    expect(declared.status).toBe(413)
+    // A stream body goes out chunked, with no Content-Length to check up front.
+    const stream = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < 70; i += 1) controller.enqueue(new TextEncoder().encode('x'.repeat(1024)))
+        controller.close()
+      },
+    })
+    const chunked = await fetch(`${base}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit)
+    expect(chunked.status).toBe(413)
+    expect((await chunked.json()).error).toBe('payload_too_large')
   })
 
   it('accepts application/json with a charset parameter', async () => {
