@@ -40,13 +40,20 @@ export function requestContext(logger: Logger): MiddlewareHandler<AppEnv> {
   }
 }
 
-/** Nothing we answer may be cached by a browser or proxy unless a route says otherwise. */
-export const noStore: MiddlewareHandler = async (c, next) => {
-  await next()
-  if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store')
+export const JSON_UTF8 = 'application/json; charset=utf-8'
+
+/** Nothing may be cached unless a route says otherwise (routes may override Cache-Control). */
+export function setDefaultHeaders(c: Context): void {
+  c.header('Cache-Control', 'no-store')
   c.header('X-Content-Type-Options', 'nosniff')
-  // The contract promises the charset explicitly on every JSON body.
-  if (c.res.headers.get('Content-Type') === 'application/json') c.header('Content-Type', 'application/json; charset=utf-8')
+}
+
+/** The default headers, and the charset on JSON bodies, which the contract names explicitly. */
+export const defaultHeaders: MiddlewareHandler = async (c, next) => {
+  setDefaultHeaders(c)
+  await next()
+  // c.json() always writes a bare "application/json", so the charset is added afterwards.
+  if (c.res.headers.get('Content-Type') === 'application/json') c.res.headers.set('Content-Type', JSON_UTF8)
 }
 
 function hasBody(c: Context): boolean {

@@ -36,6 +36,7 @@ export function docsRoutes() {
         throw new AppError('unavailable', { retryAfterSeconds: 60, message: 'The API reference is not built (npm run docs:build); /openapi.yaml is.' })
       }
       c.header('Content-Security-Policy', DOCS_CSP)
-      return c.html(page)
+      c.header('Content-Type', 'text/html; charset=utf-8')
+      return c.body(page)
     })
 }

@@ -11,6 +11,8 @@ export function openRedis(url: string, timeoutMs: number, logger: Logger): Redis
     commandTimeout: timeoutMs,
     connectTimeout: timeoutMs,
     maxRetriesPerRequest: 1,
+    // Commands issued in the same tick (many concurrent introspections) go out in one write.
+    enableAutoPipelining: true,
     // Keep trying to come back, but never more often than every 2 s.
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   })

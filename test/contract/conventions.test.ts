@@ -21,6 +21,8 @@ describe('client mistakes are 4xx with {error, message}', () => {
     expect(res.status).toBe(status)
     expect(res.body).toEqual(expect.objectContaining({ error, message: expect.any(String) }))
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8')
+    expect(res.headers.get('cache-control')).toBe('no-store')
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff')
   })
 
   it('a known route with the wrong method is 405 with an Allow header', async () => {
