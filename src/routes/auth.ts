@@ -31,32 +31,31 @@ export function authRoutes(services: Services, config: Config, clientInfo: Clien
     return key ? `${key}:${ip(c)}` : null
   }
   const isUnauthorized = (status: number) => status === 401
+  const limitRefusedSignUps = limitFailures((status) => status === 400 || status === 409, [{ limiter: limits.registerPerIp, key: ip }])
+  const limitFailedLogins = limitFailures(isUnauthorized, [
+    { limiter: limits.loginPerIp, key: ip },
+    { limiter: limits.loginPerAccountAndIp, key: accountAndIp, resetOnSuccess: true },
+    { limiter: limits.loginPerAccount, key: account },
+  ])
+  const limitFailedTokens = limitFailures(isUnauthorized, [{ limiter: limits.refreshPerIp, key: ip }])
 
   return new Hono<AppEnv>()
-    .post('/register', limitFailures((status) => status === 400 || status === 409, [{ limiter: limits.registerPerIp, key: ip }]), async (c) => {
+    .post('/register', limitRefusedSignUps, async (c) => {
       const { email, password } = await jsonBody(c, credentials)
       const user = await services.accounts.register(email, password)
       return c.json({ user: presentUser(user) }, 201)
     })
-    .post(
-      '/login',
-      limitFailures(isUnauthorized, [
-        { limiter: limits.loginPerIp, key: ip },
-        { limiter: limits.loginPerAccountAndIp, key: accountAndIp, resetOnSuccess: true },
-        { limiter: limits.loginPerAccount, key: account },
-      ]),
-      async (c) => {
+    .post('/login', limitFailedLogins, async (c) => {
       const { email, password } = await jsonBody(c, credentials)
       const issued = await services.sessions.login(email, password, clientInfo(c))
       return c.json(presentTokenPair(issued, config))
-    },
-    )
-    .post('/refresh', limitFailures(isUnauthorized, [{ limiter: limits.refreshPerIp, key: ip }]), async (c) => {
+    })
+    .post('/refresh', limitFailedTokens, async (c) => {
       const { refreshToken } = await jsonBody(c, refreshBody)
       const issued = await services.sessions.refresh(refreshToken, clientInfo(c))
       return c.json(presentTokenPair(issued, config))
     })
-    .post('/logout', limitFailures(isUnauthorized, [{ limiter: limits.refreshPerIp, key: ip }]), async (c) => {
+    .post('/logout', limitFailedTokens, async (c) => {
       // Either the bearer access token or {refreshToken} names the session (RFC 7009: 204 even if already over).
       const token = bearerToken(c)
       const text = await readBodyText(c)
