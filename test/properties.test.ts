@@ -60,7 +60,7 @@ describe('fuzzing the HTTP surface', async () => {
         expect(res.status).toBeLessThan(500)
         if (res.status >= 400) expect(res.body).toEqual(expect.objectContaining({ error: expect.any(String), message: expect.any(String) }))
       }),
-      { numRuns: 40 },
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 40) },
     )
   })
 })
