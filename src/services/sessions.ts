@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import { and, eq, sql } from 'drizzle-orm'
 import type { Clock } from '../clock.js'
 import type { Config } from '../config.js'
 import { AppError, type EndReason } from '../errors.js'
 import { clientFields, type ClientInfo } from '../http/client.js'
 import type { Db, Executor, Tx } from '../stores/db.js'
-import type { SecurityEventType } from '../stores/events.js'
+import { hasLoggedInFrom, type SecurityEventType } from '../stores/events.js'
 import type { EventRecorder } from './events.js'
 import type { RefreshOutcome } from '../metrics.js'
 import {
@@ -14,7 +13,7 @@ import {
   insertRefreshToken,
   retireRefreshToken,
 } from '../stores/refresh-tokens.js'
-import { securityEvents, type SessionRow, type UserRow } from '../stores/schema.js'
+import type { SessionRow, UserRow } from '../stores/schema.js'
 import {
   endSession,
   endSessionsOfUser,
@@ -76,22 +75,6 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
       sessionEndsAt: endsAt,
     })
     return { accessToken: access.token, expiresIn: access.expiresIn, refreshToken, refreshTokenExpiresAt: endsAt, session }
-  }
-
-  async function isNewDeviceForUser(tx: Executor, userId: string, client: ClientInfo): Promise<boolean> {
-    const seen = await tx
-      .select({ id: securityEvents.id })
-      .from(securityEvents)
-      .where(
-        and(
-          eq(securityEvents.userId, userId),
-          eq(securityEvents.type, 'login'),
-          sql`${securityEvents.device} IS NOT DISTINCT FROM ${client.device}`,
-          sql`${securityEvents.location} IS NOT DISTINCT FROM ${client.location}`,
-        ),
-      )
-      .limit(1)
-    return seen.length === 0
   }
 
   /** Makes room for one more session: ends the least recently active ones, or refuses (409). */
@@ -171,7 +154,8 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
         if (endOthers) {
           await events.record(tx, { ...event, type: endOthers.event, details: { revoked: ended.length } })
         } else {
-          const newDevice = await isNewDeviceForUser(tx, user.id, client)
+          // A device + location pair never seen at login before: the user hears about it.
+          const newDevice = !(await hasLoggedInFrom(tx, user.id, client.device, client.location))
           await events.record(tx, { ...event, type: 'login' })
           if (newDevice) await events.record(tx, { ...event, type: 'new_device_login' })
         }

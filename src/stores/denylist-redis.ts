@@ -13,14 +13,16 @@ return 1`
 const REBUILD_BATCH = 1000
 
 /**
- * Redis denylist: `revoked:<sid>` keys with a TTL, plus a completeness marker. A flushed or restarted
+ * Redis denylist: `{denylist}:revoked:<sid>` keys with a TTL, plus a completeness marker. A flushed or restarted
  * Redis loses the marker too, so `check` (one MGET of marker + key) notices and answers `unknown`.
  * Run Redis with `maxmemory-policy noeviction`: an evicted key would be a lost revocation.
  */
 export function createRedisDenylist(redis: Redis, prefix: string): Denylist {
-  const markerKey = `${prefix}denylist:complete`
-  const nonceKey = `${prefix}denylist:rebuilding`
-  const revokedKey = (sessionId: string) => `${prefix}revoked:${sessionId}`
+  // One hash tag for every denylist key: on Redis Cluster they share a slot, so the MGET of marker + key
+  // and the completion script stay single-slot operations.
+  const markerKey = `${prefix}{denylist}:complete`
+  const nonceKey = `${prefix}{denylist}:rebuilding`
+  const revokedKey = (sessionId: string) => `${prefix}{denylist}:revoked:${sessionId}`
 
   return {
     kind: 'redis',

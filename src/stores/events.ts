@@ -67,3 +67,20 @@ export async function listEvents(
     .orderBy(desc(securityEvents.at), desc(securityEvents.id))
     .limit(page.limit)
 }
+
+/** Whether the user has logged in before from this device label and location (null matches null). */
+export async function hasLoggedInFrom(db: Executor, userId: string, device: string | null, location: string | null): Promise<boolean> {
+  const seen = await db
+    .select({ id: securityEvents.id })
+    .from(securityEvents)
+    .where(
+      and(
+        eq(securityEvents.userId, userId),
+        eq(securityEvents.type, 'login'),
+        sql`${securityEvents.device} IS NOT DISTINCT FROM ${device}`,
+        sql`${securityEvents.location} IS NOT DISTINCT FROM ${location}`,
+      ),
+    )
+    .limit(1)
+  return seen.length > 0
+}

@@ -11,7 +11,7 @@ async function deployment() {
   const b = await buildTestApp({ denylist: await redisDenylist(redis.url) })
   const inspect = onClose(new Redis(redis.url), (client) => client.disconnect())
   inspect.on('error', () => {})
-  const revokedKeyExists = async (sessionId: string) => (await inspect.exists(`${testRedisPrefix()}revoked:${sessionId}`)) === 1
+  const revokedKeyExists = async (sessionId: string) => (await inspect.exists(`${testRedisPrefix()}{denylist}:revoked:${sessionId}`)) === 1
   return { redis, a, b, revokedKeyExists }
 }
 
