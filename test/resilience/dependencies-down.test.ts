@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { buildTestApp, call, introspect, redisDenylist, registerAndLogin } from '../support/app.js'
 import { startOwnRedis } from '../support/redis-server.js'
@@ -48,6 +49,28 @@ describe('Postgres down', () => {
     expect(performance.now() - started).toBeLessThan(10_000)
     const ready = await call(app, 'GET', '/readyz')
     expect(ready.body.details.checks).toEqual({ postgres: 'down', redis: 'ok' })
+  })
+
+  it('a Postgres that accepts connections but never answers: 503 within the timeout, not a hang', async () => {
+    // A black hole: the TCP handshake succeeds, then silence (a wedged server or a dropped route).
+    const sockets: Socket[] = []
+    const hole = createServer((socket) => sockets.push(socket))
+    await new Promise<void>((resolve) => hole.listen(0, '127.0.0.1', resolve))
+    onClose(hole, (server) => {
+      for (const socket of sockets) socket.destroy()
+      server.close()
+    })
+    const port = (hole.address() as AddressInfo).port
+    const database = onClose(openPostgres({ url: `postgres://postgres@127.0.0.1:${port}/none`, timeoutMs: 1000 }), (db) => db.close())
+    const { app } = await buildTestApp({ database, env: { DEPENDENCY_TIMEOUT: '1s' } })
+    const started = performance.now()
+    const res = await call(app, 'POST', '/login', { json: { email: 'someone@example.test', password: 'whatever whatever' } })
+    expect(res.status).toBe(503)
+    expect(res.headers.get('retry-after')).toBe('5')
+    const ready = await call(app, 'GET', '/readyz')
+    expect(ready.status).toBe(503)
+    expect(ready.body.details.checks.postgres).toBe('down')
+    expect(performance.now() - started).toBeLessThan(8_000)
   })
 
   it('introspection keeps answering from Redis while Postgres is down', async () => {
