@@ -4,11 +4,11 @@ import type { Redis } from 'ioredis'
 import type { Clock } from './clock.js'
 import type { Config } from './config.js'
 import { AppError, CATALOGUE, DependencyError, publicCode, type ErrorCode } from './errors.js'
-import { createClientInfoReader } from './http/client.js'
+import { createClientReader } from './http/client.js'
 import type { Locate } from './http/geo.js'
 import { limitBody } from './http/body.js'
 import { JSON_UTF8, defaultHeaders, requestContext, requireMediaType, setDefaultHeaders, type AppEnv } from './http/middleware.js'
-import { ipKey, limitFailures } from './http/rate-limit.js'
+import { limitFailedAuthPerIp } from './http/rate-limit.js'
 import { createRequireUser } from './http/require-user.js'
 import type { Logger } from './logger.js'
 import { adminRoutes } from './routes/admin.js'
@@ -45,21 +45,18 @@ const RETRY_AFTER_SECONDS = 5
 export function createApp(deps: AppDeps) {
   const { config, database, denylist, redis, clock, logger, keys } = deps
   const services = createServices({ config, db: database.db, denylist, redis, clock, logger, keys })
-  const clientInfo = createClientInfoReader(config.trustProxy, deps.locate)
+  const client = createClientReader(config.trustProxy, deps.locate)
   const requireUser = createRequireUser({ tokens: services.tokens, sessions: services.sessions, clock, db: database.db })
 
   const app = new Hono<AppEnv>()
   app.use(requestContext(logger), recordRequests(services.metrics), defaultHeaders, limitBody, requireMediaType((path) => path === '/introspect'))
-  app.route('/', authRoutes(services, config, clientInfo))
-  app.route('/', meRoutes(services, config, requireUser, clientInfo))
-  app.route('/', introspectRoutes(services, config.introspectionClients, clientInfo))
-  app.route('/', adminRoutes(services, config, clientInfo))
+  app.route('/', authRoutes(services, config, client))
+  app.route('/', meRoutes(services, config, requireUser, client))
+  app.route('/', introspectRoutes(services, config.introspectionClients, client))
+  app.route('/', adminRoutes(services, config, client))
   app.route('/', wellKnownRoutes(keys))
   app.route('/', healthRoutes(database, denylist, config.dependencyTimeoutMs))
-  const limitBadMetricsTokens = limitFailures((status) => status === 401, [
-    { limiter: services.limits.clientPerIp, key: (c) => ipKey(clientInfo(c).ip) },
-  ])
-  app.route('/', metricsRoutes(services.metrics, config.metricsToken, limitBadMetricsTokens))
+  app.route('/', metricsRoutes(services.metrics, config.metricsToken, limitFailedAuthPerIp(services.limits.clientPerIp, client)))
   app.route('/', docsRoutes())
 
   const allowedMethods = methodsByPath(app.routes)

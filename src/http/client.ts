@@ -27,22 +27,41 @@ export function normaliseIp(address: string | undefined | null): string | null {
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address
 }
 
-export function createClientInfoReader(trust: TrustProxy, locate: (ip: string | null) => string | null = () => null) {
-  const trustFn = compileTrust(trust)
-  return (c: Context): ClientInfo => {
-    const cached = c.get('client') as ClientInfo | undefined
-    if (cached) return cached
-    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
-    // Without a socket (app.request() in tests) there is no peer address to report.
-    const ip = incoming?.socket ? normaliseIp(proxyaddr(incoming, trustFn)) : null
-    const userAgent = c.req.header('user-agent') ?? null
-    const info = { ip, userAgent, device: deviceLabel(userAgent), location: locate(ip) }
-    c.set('client', info)
-    return info
-  }
+export interface ClientReader {
+  /** The client's address only: all a rate-limit key needs (no User-Agent parse, no GeoIP lookup). */
+  ip(c: Context): string | null
+  /** The address as a rate-limit key (`unknown` when there is no socket, e.g. in-process requests). */
+  ipKey(c: Context): string
+  /** Address, device label and location, as recorded on sessions and security events. */
+  info(c: Context): ClientInfo
 }
 
-export type ClientInfoReader = ReturnType<typeof createClientInfoReader>
+/** Reads who is calling; each part is computed at most once per request, and only when asked for. */
+export function createClientReader(trust: TrustProxy, locate: (ip: string | null) => string | null = () => null): ClientReader {
+  const trustFn = compileTrust(trust)
+  const reader: ClientReader = {
+    ip(c) {
+      const cached = c.get('clientIp') as string | null | undefined
+      if (cached !== undefined) return cached
+      const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
+      // Without a socket (app.request() in tests) there is no peer address to report.
+      const ip = incoming?.socket ? normaliseIp(proxyaddr(incoming, trustFn)) : null
+      c.set('clientIp', ip)
+      return ip
+    },
+    ipKey: (c) => reader.ip(c) ?? 'unknown',
+    info(c) {
+      const cached = c.get('client') as ClientInfo | undefined
+      if (cached) return cached
+      const ip = reader.ip(c)
+      const userAgent = c.req.header('user-agent') ?? null
+      const info = { ip, userAgent, device: deviceLabel(userAgent), location: locate(ip) }
+      c.set('client', info)
+      return info
+    },
+  }
+  return reader
+}
 
 /** The client columns recorded on a security event. */
 export function clientFields(client: ClientInfo | null) {

@@ -16,6 +16,7 @@ export type AppEnv = {
     auth: Auth
     session: SessionRow
     client: ClientInfo
+    clientIp: string | null
     introspectionClientId: string
     /** Fingerprint of the admin key that authenticated the request (never the key). */
     adminKey: string

@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { AppError } from '../errors.js'
 import type { FailureLimiter } from '../services/rate-limits.js'
+import type { ClientReader } from './client.js'
 import type { AppEnv } from './middleware.js'
 
 export interface FailureRule {
@@ -48,7 +49,7 @@ export function limitFailures(isFailure: (status: number) => boolean, rules: Fai
   }
 }
 
-/** The client's IP as a limiter key (`unknown` when there is no socket, e.g. in-process requests). */
-export function ipKey(ip: string | null): string {
-  return ip ?? 'unknown'
+/** 401s from one IP count against `limiter`: failed client, admin or metrics authentication. */
+export function limitFailedAuthPerIp(limiter: FailureLimiter, client: ClientReader, options: { localOnly?: boolean } = {}) {
+  return limitFailures((status) => status === 401, [{ limiter, key: client.ipKey, localOnly: options.localOnly }])
 }

@@ -7,8 +7,8 @@ import { AppError } from '../errors.js'
 import { bearerToken, secretsEqual, type AppEnv } from '../http/middleware.js'
 import { presentSession, presentUser } from '../http/present.js'
 import { validate } from '../http/validate.js'
-import type { ClientInfoReader } from '../http/client.js'
-import { ipKey, limitFailures } from '../http/rate-limit.js'
+import type { ClientReader } from '../http/client.js'
+import { limitFailedAuthPerIp } from '../http/rate-limit.js'
 import type { Services } from '../services/index.js'
 import { findUserById, searchUsersByEmail } from '../stores/users.js'
 
@@ -38,11 +38,9 @@ function userIdParam(id: string): string {
   return id.toLowerCase()
 }
 
-export function adminRoutes(services: Services, config: Config, clientInfo: ClientInfoReader) {
+export function adminRoutes(services: Services, config: Config, client: ClientReader) {
   const { management } = services
-  const limitBadKeys = limitFailures((status) => status === 401, [
-    { limiter: services.limits.clientPerIp, key: (c) => ipKey(clientInfo(c).ip) },
-  ])
+  const limitBadKeys = limitFailedAuthPerIp(services.limits.clientPerIp, client)
   const checkKey = requireAdmin(config.adminApiKeys)
   const admin = every(limitBadKeys, checkKey)
   const existingUser = async (id: string) => {

@@ -2,9 +2,9 @@ import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import type { Config } from '../config.js'
 import { AppError } from '../errors.js'
-import type { ClientInfoReader } from '../http/client.js'
+import type { ClientReader } from '../http/client.js'
 import { bearerToken, type AppEnv } from '../http/middleware.js'
-import { ipKey, limitFailures } from '../http/rate-limit.js'
+import { limitFailures } from '../http/rate-limit.js'
 import { accountKey } from '../services/rate-limits.js'
 import { presentTokenPair, presentUser } from '../http/present.js'
 import { readBodyText } from '../http/body.js'
@@ -18,9 +18,9 @@ const credentials = z.object({
 })
 const refreshBody = z.object({ refreshToken: z.string().min(1).max(512) })
 
-export function authRoutes(services: Services, config: Config, clientInfo: ClientInfoReader) {
+export function authRoutes(services: Services, config: Config, client: ClientReader) {
   const { limits } = services
-  const ip = (c: Context<AppEnv>) => ipKey(clientInfo(c).ip)
+  const ip = client.ipKey
   /** The account a login names, from the (cached) body; null when the body has no usable email. */
   const account = async (c: Context<AppEnv>) => {
     const body = (await readJson(c).catch(() => null)) as { email?: unknown } | null
@@ -47,12 +47,12 @@ export function authRoutes(services: Services, config: Config, clientInfo: Clien
     })
     .post('/login', limitFailedLogins, async (c) => {
       const { email, password } = await jsonBody(c, credentials)
-      const issued = await services.sessions.login(email, password, clientInfo(c))
+      const issued = await services.sessions.login(email, password, client.info(c))
       return c.json(presentTokenPair(issued, config))
     })
     .post('/refresh', limitFailedTokens, async (c) => {
       const { refreshToken } = await jsonBody(c, refreshBody)
-      const issued = await services.sessions.refresh(refreshToken, clientInfo(c))
+      const issued = await services.sessions.refresh(refreshToken, client.info(c))
       return c.json(presentTokenPair(issued, config))
     })
     .post('/logout', limitFailedTokens, async (c) => {
@@ -66,9 +66,9 @@ export function authRoutes(services: Services, config: Config, clientInfo: Clien
       if (token) {
         const claims = await services.tokens.verifyAccessToken(token, services.clock.now())
         if (!claims) throw new AppError('invalid_token')
-        await services.sessions.logout(claims.sid, clientInfo(c))
+        await services.sessions.logout(claims.sid, client.info(c))
       }
-      if (body) await services.sessions.logoutByRefreshToken(body.refreshToken, clientInfo(c))
+      if (body) await services.sessions.logoutByRefreshToken(body.refreshToken, client.info(c))
       return c.body(null, 204)
     })
 }

@@ -1,9 +1,9 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import type { IntrospectionClient } from '../config.js'
-import type { ClientInfoReader } from '../http/client.js'
+import type { ClientReader } from '../http/client.js'
 import { requireIntrospectionClient, type AppEnv } from '../http/middleware.js'
-import { ipKey, limitFailures } from '../http/rate-limit.js'
+import { limitFailedAuthPerIp } from '../http/rate-limit.js'
 import { readBodyText } from '../http/body.js'
 import { mediaType, readJson, validate } from '../http/validate.js'
 import type { Services } from '../services/index.js'
@@ -14,12 +14,10 @@ const introspectBody = z.object({
   token_type_hint: z.string().max(64).optional(),
 })
 
-export function introspectRoutes(services: Services, clients: IntrospectionClient[], clientInfo: ClientInfoReader) {
+export function introspectRoutes(services: Services, clients: IntrospectionClient[], client: ClientReader) {
   // Failed client authentications per IP. Only this instance's memory is asked before each request,
   // so the hot path pays no extra Redis round trip; failures are still counted in the shared store.
-  const limitBadClients = limitFailures((status) => status === 401, [
-    { limiter: services.limits.clientPerIp, key: (c) => ipKey(clientInfo(c).ip), localOnly: true },
-  ])
+  const limitBadClients = limitFailedAuthPerIp(services.limits.clientPerIp, client, { localOnly: true })
   return new Hono<AppEnv>().post('/introspect', limitBadClients, requireIntrospectionClient(clients), async (c) => {
     const input =
       mediaType(c) === 'application/x-www-form-urlencoded'

@@ -2,9 +2,9 @@ import { Hono, type MiddlewareHandler } from 'hono'
 import { z } from 'zod'
 import type { Config } from '../config.js'
 import { AppError } from '../errors.js'
-import type { ClientInfoReader } from '../http/client.js'
+import type { ClientReader } from '../http/client.js'
 import type { AppEnv } from '../http/middleware.js'
-import { ipKey, limitFailures } from '../http/rate-limit.js'
+import { limitFailures } from '../http/rate-limit.js'
 import { decodeCursor, encodeCursor, presentEvent, presentSession, presentTokenPair, presentUser } from '../http/present.js'
 import { jsonBody, validate } from '../http/validate.js'
 import type { Services } from '../services/index.js'
@@ -22,12 +22,12 @@ const eventsQuery = z.object({
  * The signed-in user's own account and sessions. `requireUser` is attached per route, not with
  * `use('/me/*')`, so an unknown /me path is 404 and a wrong method 405, not 401.
  */
-export function meRoutes(services: Services, config: Config, requireUser: MiddlewareHandler<AppEnv>, clientInfo: ClientInfoReader) {
+export function meRoutes(services: Services, config: Config, requireUser: MiddlewareHandler<AppEnv>, client: ClientReader) {
   const { management, limits } = services
   // Wrong passwords re-typed by a signed-in user: per account, and per IP like failed logins.
   const limitWrongPassword = limitFailures((status) => status === 403, [
     { limiter: limits.passwordPerAccount, key: (c) => c.var.auth.userId },
-    { limiter: limits.loginPerIp, key: (c) => ipKey(clientInfo(c).ip) },
+    { limiter: limits.loginPerIp, key: client.ipKey },
   ])
   return new Hono<AppEnv>()
     .get('/me', requireUser, async (c) => {
@@ -43,11 +43,11 @@ export function meRoutes(services: Services, config: Config, requireUser: Middle
       const id = c.req.param('id')
       // A malformed id cannot name a session: the same 404 as someone else's (no oracle).
       if (!UUID.test(id)) throw new AppError('session_not_found')
-      await management.revokeOwn(c.var.auth, c.var.session, id.toLowerCase(), clientInfo(c))
+      await management.revokeOwn(c.var.auth, c.var.session, id.toLowerCase(), client.info(c))
       return c.body(null, 204)
     })
     .post('/me/sessions/revoke-all', requireUser, async (c) => {
-      const revoked = await management.revokeOthers(c.var.auth, c.var.session, clientInfo(c))
+      const revoked = await management.revokeOthers(c.var.auth, c.var.session, client.info(c))
       return c.json({ revoked })
     })
     .post('/me/reauthenticate', requireUser, limitWrongPassword, async (c) => {
@@ -57,7 +57,7 @@ export function meRoutes(services: Services, config: Config, requireUser: Middle
     })
     .post('/me/password', requireUser, limitWrongPassword, async (c) => {
       const body = await jsonBody(c, z.object({ currentPassword: passwordField, newPassword: z.string().max(1024) }))
-      const issued = await management.changePassword(c.var.auth, body.currentPassword, body.newPassword, clientInfo(c))
+      const issued = await management.changePassword(c.var.auth, body.currentPassword, body.newPassword, client.info(c))
       return c.json(presentTokenPair(issued, config))
     })
     .get('/me/security-events', requireUser, async (c) => {

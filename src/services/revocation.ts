@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js'
 import type { Config } from '../config.js'
 import { DependencyError } from '../errors.js'
 import type { Logger } from '../logger.js'
-import type { Db } from '../stores/db.js'
+import type { Db, Tx } from '../stores/db.js'
 import type { Denylist, RevokedEntry } from '../stores/denylist.js'
 import { findSession, listSessionsEndedSince } from '../stores/sessions.js'
 import { CLOCK_LEEWAY_SECONDS } from './tokens.js'
@@ -76,6 +76,19 @@ export function createRevocationService({ db, denylist, clock, config, logger, o
     }
   }
 
+  /**
+   * Makes revocations already committed to the ledger visible on every instance. Throws a
+   * DependencyError (503) when the denylist cannot take them: the caller must not report success yet.
+   */
+  async function publish(sessionIds: string[]): Promise<void> {
+    try {
+      await Promise.all(sessionIds.map((sessionId) => denylist.revoke(sessionId, ttlMs)))
+    } catch (error) {
+      needsRebuild = true
+      throw new DependencyError('redis', error)
+    }
+  }
+
   return {
     ttlMs,
 
@@ -92,17 +105,18 @@ export function createRevocationService({ db, denylist, clock, config, logger, o
       return isRevokedInLedger(sessionId)
     },
 
+    publish,
+
     /**
-     * Makes revocations already committed to the ledger visible on every instance. Throws a
-     * DependencyError (503) when the denylist cannot take them: the caller must not report success yet.
+     * Runs `end` in one ledger transaction (ending rows, recording events), then publishes the ids it
+     * returns. Ledger first: the denylist only makes the revocation visible on every instance at once.
+     * Returns how many ids were published.
      */
-    async publish(sessionIds: string[]): Promise<void> {
-      try {
-        await Promise.all(sessionIds.map((sessionId) => denylist.revoke(sessionId, ttlMs)))
-      } catch (error) {
-        needsRebuild = true
-        throw new DependencyError('redis', error)
-      }
+    async endThenPublish(end: (tx: Tx, at: Date) => Promise<string[]>): Promise<number> {
+      const at = clock.now()
+      const ended = await db.transaction((tx) => end(tx, at))
+      if (ended.length > 0) await publish(ended)
+      return ended.length
     },
 
     rebuild,

@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js'
 import type { Config } from '../config.js'
 import { AppError, type EndReason } from '../errors.js'
 import { clientFields, type ClientInfo } from '../http/client.js'
-import type { Db, Tx } from '../stores/db.js'
+import type { Db } from '../stores/db.js'
 import { listEvents, type EventCursor, type SecurityEventType } from '../stores/events.js'
 import type { EventRecorder } from './events.js'
 import type { SecurityEventRow, SessionRow, UserRow } from '../stores/schema.js'
@@ -34,16 +34,7 @@ export const MAX_EVENT_PAGE = 100
 
 /** What users and operators do with existing sessions: list, end, re-authenticate, change password. */
 export function createSessionManagement({ db, clock, config, passwords, sessions, revocation, events }: SessionManagementDeps) {
-  /**
-   * Runs `end` in one transaction (ending rows and recording events), then publishes the ended ids.
-   * Ledger first: the denylist only makes the revocation visible on every instance at once.
-   */
-  async function endThenPublish(end: (tx: Tx, at: Date) => Promise<string[]>): Promise<number> {
-    const at = clock.now()
-    const ended = await db.transaction((tx) => end(tx, at))
-    if (ended.length > 0) await revocation.publish(ended)
-    return ended.length
-  }
+  const { endThenPublish } = revocation
 
   /** Sessions last active before this have timed out: they are over, so "not found" to end. */
   const idleCutoff = (at: Date) => new Date(at.getTime() - config.sessionIdleTimeoutMs)

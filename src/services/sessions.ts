@@ -90,26 +90,14 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
     return victims
   }
 
-  /** Ends one session (if still open) in the ledger, records the event, then publishes the revocation. */
-  async function endAndPublish(sessionId: string, reason: EndReason, client: ClientInfo | null, userId?: string) {
-    const at = clock.now()
-    const ended = await db.transaction(async (tx) => {
-      const row = await endSession(tx, { id: sessionId, userId, reason, at })
-      if (row) {
-        await events.record(tx, {
-          userId: row.userId,
-          type: reason === 'logout' ? 'logout' : 'session_revoked',
-          at,
-          sessionId: row.id,
-          ...clientFields(client),
-          details: { reason },
-        })
-      }
-      return row
+  /** Ends the session (if still open) with a `logout` event, then publishes the revocation. */
+  async function logoutSession(sessionId: string, client: ClientInfo): Promise<void> {
+    await revocation.endThenPublish(async (tx, at) => {
+      const row = await endSession(tx, { id: sessionId, reason: 'logout', at })
+      if (row) await events.record(tx, { userId: row.userId, type: 'logout', at, sessionId, ...clientFields(client) })
+      // Published even when the ledger had already ended it: a previous publish may have failed (503).
+      return [sessionId]
     })
-    // Publish even when the ledger had already ended it: a previous publish may have failed (503).
-    await revocation.publish([sessionId])
-    return ended
   }
 
   return {
@@ -236,13 +224,13 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
 
     /** Ends the caller's own session (logout by access token). Already ended is fine (RFC 7009). */
     async logout(sessionId: string, client: ClientInfo): Promise<void> {
-      await endAndPublish(sessionId, 'logout', client)
+      await logoutSession(sessionId, client)
     },
 
     /** Ends the session a refresh token belongs to; an unknown token is not an error (RFC 7009). */
     async logoutByRefreshToken(refreshToken: string, client: ClientInfo): Promise<void> {
       const token = await findRefreshTokenByHash(db, hashToken(refreshToken))
-      if (token) await endAndPublish(token.sessionId, 'logout', client)
+      if (token) await logoutSession(token.sessionId, client)
     },
 
     /** The caller's session row, if it is still active (ended or timed out → null). */
