@@ -7,7 +7,7 @@ import { AppError, CATALOGUE, DependencyError, publicCode, type ErrorCode } from
 import { createClientReader } from './http/client.js'
 import type { Locate } from './http/geo.js'
 import { limitBody } from './http/body.js'
-import { JSON_UTF8, defaultHeaders, requestContext, requireMediaType, setDefaultHeaders, type AppEnv } from './http/middleware.js'
+import { defaultHeaders, requestContext, requireMediaType, type AppEnv } from './http/middleware.js'
 import { limitFailedAuthPerIp } from './http/rate-limit.js'
 import { createRequireUser } from './http/require-user.js'
 import type { Logger } from './logger.js'
@@ -46,7 +46,7 @@ export function createApp(deps: AppDeps) {
   const { config, database, denylist, redis, clock, logger, keys } = deps
   const services = createServices({ config, db: database.db, denylist, redis, clock, logger, keys })
   const client = createClientReader(config.trustProxy, deps.locate)
-  const requireUser = createRequireUser({ tokens: services.tokens, sessions: services.sessions, clock, db: database.db })
+  const requireUser = createRequireUser({ tokens: services.tokens, sessions: services.sessions, clock })
 
   const app = new Hono<AppEnv>()
   app.use(requestContext(logger), recordRequests(services.metrics), defaultHeaders, limitBody, requireMediaType((path) => path === '/introspect'))
@@ -74,8 +74,6 @@ export function createApp(deps: AppDeps) {
 function renderError(c: Context<AppEnv>, error: unknown): Response {
   const appError = toAppError(c, error)
   const { code, extra } = appError
-  // A thrown error's response is built afresh: give it the same defaults as any other.
-  setDefaultHeaders(c)
   if (code === 'unauthorized') c.header('WWW-Authenticate', `Bearer ${REALM}`)
   if (code === 'invalid_token') c.header('WWW-Authenticate', `Bearer ${REALM}, error="invalid_token"`)
   if (code === 'invalid_client') c.header('WWW-Authenticate', `Basic ${REALM}`)
@@ -83,7 +81,7 @@ function renderError(c: Context<AppEnv>, error: unknown): Response {
   const body: Record<string, unknown> = { error: publicCode(code), message: appError.message }
   if (extra.details !== undefined) body.details = extra.details
   if (extra.reason !== undefined) body.reason = extra.reason
-  return c.json(body, CATALOGUE[code].status as 400, { 'Content-Type': JSON_UTF8 })
+  return c.json(body, CATALOGUE[code].status as 400)
 }
 
 function toAppError(c: Context<AppEnv>, error: unknown): AppError {

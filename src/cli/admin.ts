@@ -3,8 +3,6 @@ import { systemClock } from '../clock.js'
 import { createLogger } from '../logger.js'
 import { loadKeySet, loadOrGenerateKeyFile } from '../services/keys.js'
 import { openDatabase, openDenylist } from '../stores/open.js'
-import { findUserByEmail } from '../stores/users.js'
-import { normaliseEmail } from '../services/accounts.js'
 import { failTool, loadToolConfig } from './tool-config.js'
 
 /**
@@ -24,7 +22,7 @@ async function main(args: string[]) {
   const keys = await loadKeySet(process.env.JWT_PRIVATE_KEY || loadOrGenerateKeyFile(config.dataDir))
   const { services } = createApp({ config, database, denylist, redis: null, clock: systemClock, logger, keys })
   try {
-    const user = await findUserByEmail(database.db, normaliseEmail(email))
+    const user = await services.accounts.findByEmail(email)
     if (!user) throw new Error(`no user with email ${email}`)
     if (command === 'sessions') {
       const sessions = await services.management.listActive(user.id)

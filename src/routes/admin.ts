@@ -10,7 +10,6 @@ import { validate } from '../http/validate.js'
 import type { ClientReader } from '../http/client.js'
 import { limitFailedAuthPerIp } from '../http/rate-limit.js'
 import type { Services } from '../services/index.js'
-import { findUserById, searchUsersByEmail } from '../stores/users.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -44,14 +43,14 @@ export function adminRoutes(services: Services, config: Config, client: ClientRe
   const checkKey = requireAdmin(config.adminApiKeys)
   const admin = every(limitBadKeys, checkKey)
   const existingUser = async (id: string) => {
-    const user = await findUserById(services.db, userIdParam(id))
+    const user = await services.accounts.findById(userIdParam(id))
     if (!user) throw new AppError('user_not_found')
     return user
   }
   return new Hono<AppEnv>()
     .get('/admin/users', admin, async (c) => {
       const { email } = validate(z.object({ email: z.string().max(254).default('') }), c.req.query())
-      const users = await searchUsersByEmail(services.db, email, 100)
+      const users = await services.accounts.search(email, 100)
       return c.json({ users: users.map(presentUser) })
     })
     .get('/admin/users/:userId/sessions', admin, async (c) => {

@@ -9,7 +9,6 @@ import { decodeCursor, encodeCursor, presentEvent, presentSession, presentTokenP
 import { jsonBody, validate } from '../http/validate.js'
 import type { Services } from '../services/index.js'
 import { MAX_EVENT_PAGE } from '../services/session-management.js'
-import { findUserById } from '../stores/users.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const passwordField = z.string().min(1).max(1024)
@@ -31,7 +30,7 @@ export function meRoutes(services: Services, config: Config, requireUser: Middle
   ])
   return new Hono<AppEnv>()
     .get('/me', requireUser, async (c) => {
-      const user = await findUserById(services.db, c.var.auth.userId)
+      const user = await services.accounts.findById(c.var.auth.userId)
       if (!user) throw new AppError('invalid_token')
       return c.json({ user: presentUser(user), session: presentSession(c.var.session, config, c.var.auth.sessionId) })
     })

@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js'
 import type { Db } from '../stores/db.js'
 import type { EventRecorder } from './events.js'
 import type { UserRow } from '../stores/schema.js'
-import { findUserByEmail, insertUser, updatePasswordHash } from '../stores/users.js'
+import { findUserByEmail, findUserById, insertUser, searchUsersByEmail, updatePasswordHash } from '../stores/users.js'
 import { clientFields, type ClientInfo } from '../http/client.js'
 import { passwordPolicyProblem, type PasswordHasher } from './passwords.js'
 
@@ -26,6 +26,21 @@ export function normaliseEmail(email: string): string {
 
 export function createAccountService({ db, clock, config, passwords, events, logger }: AccountDeps) {
   return {
+    /** The user with this id, or null. */
+    findById(id: string): Promise<UserRow | null> {
+      return findUserById(db, id)
+    },
+
+    /** The user with this email (any case), or null. */
+    findByEmail(email: string): Promise<UserRow | null> {
+      return findUserByEmail(db, normaliseEmail(email))
+    },
+
+    /** Users whose email contains `fragment` (any case), at most `limit`, for operators. */
+    search(fragment: string, limit: number): Promise<UserRow[]> {
+      return searchUsersByEmail(db, fragment, limit)
+    },
+
     /** Creates an account; refuses weak passwords (400), a taken email (409) or closed sign-up (403). */
     async register(email: string, password: string): Promise<UserRow> {
       if (!config.registrationEnabled) throw new AppError('registration_disabled')

@@ -238,8 +238,21 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
       const session = await findSession(db, sessionId)
       return session && isSessionActive(session, config, clock.now()) ? session : null
     },
+
+    /**
+     * Counts an authenticated /me* call as activity. A ledger write per request is not needed: the
+     * idle timeout is days or minutes, so once a minute is plenty. Returns the row as it now stands.
+     */
+    async recordActivity(session: SessionRow): Promise<SessionRow> {
+      const now = clock.now()
+      if (now.getTime() - session.lastActiveAt.getTime() < ACTIVITY_RESOLUTION_MS) return session
+      await touchSession(db, session.id, now)
+      return { ...session, lastActiveAt: now }
+    },
   }
 }
+
+const ACTIVITY_RESOLUTION_MS = 60_000
 
 const REFRESH_METRIC = { unknown: 'unknown', expired: 'expired', ended: 'revoked', reused: 'reuse_detected' } as const
 
