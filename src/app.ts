@@ -10,7 +10,7 @@ import { limitBody } from './http/body.js'
 import { defaultHeaders, requestContext, requireMediaType, type AppEnv } from './http/middleware.js'
 import { limitFailedAuthPerIp } from './http/rate-limit.js'
 import { createRequireUser } from './http/require-user.js'
-import type { Logger } from './logger.js'
+import { describeError, type Logger } from './logger.js'
 import { adminRoutes } from './routes/admin.js'
 import { authRoutes } from './routes/auth.js'
 import { docsRoutes } from './routes/docs.js'
@@ -94,8 +94,7 @@ function toAppError(c: Context<AppEnv>, error: unknown): AppError {
     log?.warn({ dependency }, 'dependency unavailable')
     return new AppError('unavailable', { retryAfterSeconds: RETRY_AFTER_SECONDS })
   }
-  // Log the error name and stack only: messages from drivers may echo query parameters.
-  log?.error({ err: { name: (error as Error)?.name, stack: (error as Error)?.stack } }, 'unhandled error')
+  log?.error({ err: describeError(error) }, 'unhandled error')
   return new AppError('internal_error' satisfies ErrorCode)
 }
 

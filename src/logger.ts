@@ -40,3 +40,28 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     destination,
   )
 }
+
+/** What an error log line may carry: never the message, which for drivers may echo SQL and its parameters. */
+export interface LoggedError {
+  name: string
+  code?: string
+  /** Stack frames only ("at …" lines): the first line of `stack` is the message and is dropped. */
+  frames?: string[]
+  cause?: LoggedError
+}
+
+/**
+ * The one way errors reach a log: name, the driver's code (e.g. a SQLSTATE) and stack frames. Drizzle's
+ * "Failed query: … params: …" and postgres.js messages carry bound parameters (emails, hashes), so the
+ * message and every line before the first frame are left out, for the error and each of its causes.
+ */
+export function describeError(error: unknown, depth = 0): LoggedError {
+  if (!(error instanceof Error)) return { name: typeof error }
+  const described: LoggedError = { name: error.name }
+  const code = (error as { code?: unknown }).code
+  if (typeof code === 'string' || typeof code === 'number') described.code = String(code)
+  const frames = error.stack?.split('\n').filter((line) => /^\s+at /.test(line)).map((line) => line.trim()).slice(0, 15)
+  if (frames?.length) described.frames = frames
+  if (error.cause !== undefined && depth < 3) described.cause = describeError(error.cause, depth + 1)
+  return described
+}

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Clock } from '../clock.js'
 import type { Config } from '../config.js'
 import { AppError } from '../errors.js'
-import type { Logger } from '../logger.js'
+import { describeError, type Logger } from '../logger.js'
 import type { Db } from '../stores/db.js'
 import type { EventRecorder } from './events.js'
 import type { UserRow } from '../stores/schema.js'
@@ -83,7 +83,7 @@ export function createAccountService({ db, clock, config, passwords, events, log
         await passwords
           .hash(password)
           .then((hash) => updatePasswordHash(db, user.id, hash))
-          .catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.name : 'error' }, 'password rehash failed'))
+          .catch((error: unknown) => logger.warn({ err: describeError(error) }, 'password rehash failed'))
       }
       return user
     },

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js'
 import type { Config } from '../config.js'
-import type { Logger } from '../logger.js'
+import { describeError, type Logger } from '../logger.js'
 import type { Db } from '../stores/db.js'
 import {
   deleteEndedSessions,
@@ -60,7 +60,7 @@ export function createCleanupService({ db, clock, config, logger }: CleanupDeps)
         const delay = config.cleanupIntervalMs * (0.75 + Math.random() * 0.5)
         timer = setTimeout(() => {
           running = this.runOnce()
-            .catch((error: unknown) => logger.warn({ err: (error as Error)?.name }, 'retention cleanup failed'))
+            .catch((error: unknown) => logger.warn({ err: describeError(error) }, 'retention cleanup failed'))
             .finally(schedule)
         }, delay)
         timer.unref()

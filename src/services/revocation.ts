@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js'
 import type { Config } from '../config.js'
 import { DependencyError } from '../errors.js'
-import type { Logger } from '../logger.js'
+import { describeError, type Logger } from '../logger.js'
 import type { Db, Tx } from '../stores/db.js'
 import type { Denylist, RevokedEntry } from '../stores/denylist.js'
 import { findSession, listSessionsEndedSince } from '../stores/sessions.js'
@@ -54,7 +54,7 @@ export function createRevocationService({ db, denylist, clock, config, logger, o
         }
       } catch (error) {
         needsRebuild = true
-        logger.warn({ err: errorCode(error) }, 'denylist rebuild failed; the ledger answers meanwhile')
+        logger.warn({ err: describeError(error) }, 'denylist rebuild failed; the ledger answers meanwhile')
       } finally {
         rebuilding = null
       }
@@ -72,7 +72,7 @@ export function createRevocationService({ db, denylist, clock, config, logger, o
       lastReconcileAt = startedAt
     } catch (error) {
       needsRebuild = true
-      logger.debug({ err: errorCode(error) }, 'denylist reconcile failed')
+      logger.debug({ err: describeError(error) }, 'denylist reconcile failed')
     }
   }
 
@@ -148,9 +148,5 @@ export function createRevocationService({ db, denylist, clock, config, logger, o
   }
 }
 
-function errorCode(error: unknown): string {
-  if (error && typeof error === 'object' && 'code' in error) return String(error.code)
-  return error instanceof Error ? error.name : 'unknown'
-}
 
 export type RevocationService = ReturnType<typeof createRevocationService>

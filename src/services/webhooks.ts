@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto'
 import type { Clock } from '../clock.js'
 import type { Config } from '../config.js'
-import type { Logger } from '../logger.js'
+import { describeError, type Logger } from '../logger.js'
 import type { Db } from '../stores/db.js'
 import type { WebhookOutboxRow } from '../stores/schema.js'
 import { claimDueDeliveries, markDelivered, markFailed } from '../stores/webhook-outbox.js'
@@ -90,7 +90,7 @@ export function createWebhookWorker({ db, clock, config, logger, onDelivery }: W
       const tick = () => {
         running = this.runOnce()
           .then(() => undefined)
-          .catch((error: unknown) => logger.warn({ err: (error as Error)?.name }, 'webhook worker failed'))
+          .catch((error: unknown) => logger.warn({ err: describeError(error) }, 'webhook worker failed'))
           .finally(() => {
             if (timer !== null) timer = setTimeout(tick, config.webhookPollMs).unref()
           })

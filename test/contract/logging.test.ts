@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto'
 import { Writable } from 'node:stream'
+import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { createLogger } from '../../src/logger.js'
-import { buildTestApp, call, introspect, STRONG_PASSWORD, uniqueEmail } from '../support/app.js'
+import { buildTestApp, call, introspect, isolatedDatabase, STRONG_PASSWORD, uniqueEmail } from '../support/app.js'
 
 describe('secrets never reach the logs', () => {
   it('a whole session lifecycle at trace level logs requests but no password or token', async () => {
@@ -39,5 +41,25 @@ describe('secrets never reach the logs', () => {
       expect(text).not.toContain(secret)
     }
     expect(text).toContain('[redacted]')
+  })
+})
+
+describe('error logs', () => {
+  it('a failing query logs its name, SQLSTATE and stack frames, never the SQL parameters', async () => {
+    const database = await isolatedDatabase()
+    const { app, logs } = await buildTestApp({ database })
+    // A query bug, not an outage: the table the login reads is gone, so the driver fails with 42P01.
+    await database.db.execute(sql`ALTER TABLE users RENAME TO users_gone`)
+    const marker = `marker-${randomUUID()}`
+    const res = await call(app, 'POST', '/login', { json: { email: `${marker}@example.test`, password: STRONG_PASSWORD } })
+    expect(res.status).toBe(500)
+    expect(res.body).toEqual({ error: 'internal_error', message: expect.any(String) })
+    const line = logs.find((entry) => entry.includes('unhandled error'))
+    expect(line).toBeDefined()
+    const logged = JSON.parse(line!)
+    expect(logged.err.frames.length).toBeGreaterThan(0)
+    expect(JSON.stringify(logged.err)).toMatch(/"code":"42P01"/)
+    expect(logs.join('')).not.toContain(marker)
+    expect(logs.join('')).not.toMatch(/Failed query|select /i)
   })
 })
