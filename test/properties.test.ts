@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { parseDurationMs } from '../src/duration.js'
-import { deviceLabel } from '../src/http/device.js'
+import { BROWSER_NAMES, deviceLabel, OS_NAMES, TOOL_NAMES } from '../src/http/device.js'
 import { ConfigError, loadConfig } from '../src/config.js'
 import { buildTestApp, call } from './support/app.js'
 
@@ -29,6 +29,25 @@ describe('properties', () => {
         expect(label.length).toBeLessThanOrEqual(80)
         expect(label).not.toMatch(/[\u0000-\u001f]/)
       }),
+    )
+  })
+
+  it('device labels are only recognised names and version digits, whatever the User-Agent says', () => {
+    const escape = (name: string) => name.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')
+    const names = (list: Iterable<string>) => [...list].map(escape).join('|')
+    const strict = new RegExp(
+      `^(?:Unknown device|(?:Unknown browser|(?:${names(BROWSER_NAMES)})(?: \\d{1,6})?) on (?:${names(OS_NAMES)})|(?:${names(BROWSER_NAMES)})(?: \\d{1,6})?|(?:${names(TOOL_NAMES)}) \\d{1,6}(?:\\.\\d{1,6})?)$`,
+    )
+    // Real-looking UAs with attacker text spliced in, besides arbitrary strings.
+    const fragment = fc.oneof(
+      fc.string(),
+      fc.constantFrom('Mozilla/5.0 ', '(Windows NT 10.0; Win64; x64) ', '(Macintosh; Intel Mac OS X 10_15_7) ', 'AppleWebKit/537.36 ', 'Chrome/131.0.0.0 ', 'Safari/537.36 ', 'Firefox/133.0', 'curl/8.5.0', '<img src=x onerror=alert(1)>/1 (x', 'https://evil.example/restore/1 '),
+    )
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.array(fragment, { maxLength: 6 }).map((parts) => parts.join(''))), (ua) => {
+        expect(deviceLabel(ua)).toMatch(strict)
+      }),
+      { numRuns: 500 },
     )
   })
 

@@ -213,6 +213,17 @@ describe('GET /me/security-events', () => {
     expect([...times].sort().reverse()).toEqual(times)
   })
 
+  it.each([
+    '<img src=x onerror=alert(document.domain)>/1 (x',
+    'Blocked sign-in. Restore access at https://evil.example/restore/1 (x',
+  ])('a failed login by anyone (no credentials) cannot put its own text in the feed: %s', async (userAgent) => {
+    const { email, tokens } = await registerAndLogin(app)
+    expect((await login(email, 'attacker guess', userAgent)).status).toBe(401)
+    const res = await call(app, 'GET', '/me/security-events', { bearer: tokens.accessToken })
+    const failed = res.body.events.find((event: any) => event.type === 'login_failed')
+    expect(failed.device).toBe('Unknown device')
+  })
+
   it.each(['limit=0', 'limit=101', 'limit=abc', 'cursor=garbage'])('answers 400 for %s', async (query) => {
     const { tokens } = await registerAndLogin(app)
     const res = await call(app, 'GET', `/me/security-events?${query}`, { bearer: tokens.accessToken })
