@@ -45,6 +45,8 @@ describe('embedded mode (no DATABASE_URL, no REDIS_URL, no JWT_PRIVATE_KEY)', ()
     expect((await first.post('/logout', { refreshToken: revoked.refreshToken })).status).toBe(204)
     expect(await first.introspect(revoked.accessToken)).toEqual({ active: false })
     const jwks = await (await fetch(`${first.base}/.well-known/jwks.json`)).json()
+    // Readiness names what embedded mode really uses: no Redis is claimed.
+    expect(await (await fetch(`${first.base}/readyz`)).json()).toEqual({ status: 'ready', checks: { pglite: 'ok', inProcessDenylist: 'ok' } })
     expect(await first.stop()).toBe(0)
 
     const second = await startEmbedded()

@@ -33,6 +33,9 @@ export function createMemoryDenylist(now: () => number = Date.now): Denylist {
       complete = true
       return true
     },
+    async evictionPolicy() {
+      return null
+    },
     async ping() {},
     async close() {
       clearInterval(sweeper)

@@ -23,6 +23,12 @@ export interface Denylist {
    * missed) and only then marks it complete. Returns false when the store was flushed mid-way.
    */
   rebuild(load: () => Promise<RevokedEntry[]>): Promise<boolean>
+  /**
+   * The store's eviction policy (Redis `maxmemory-policy`), or null where nothing is ever evicted
+   * (in-process). Anything but `noeviction` can drop the list: revocations stay correct (the ledger
+   * answers until a rebuild), but every lookup after an eviction costs a ledger query.
+   */
+  evictionPolicy(): Promise<string | null>
   /** Throws when the store does not answer (for /readyz). */
   ping(): Promise<void>
   close(): Promise<void>

@@ -19,5 +19,22 @@ export async function openDenylist(config: Config, logger: Logger): Promise<{ de
   if (!config.redisUrl) return { denylist: createMemoryDenylist(), redis: null }
   const redis = openRedis(config.redisUrl, config.redisTimeoutMs, logger)
   if (!(await waitForRedis(redis, config.dependencyTimeoutMs))) logger.warn('redis not answering at start-up; using the ledger until it is')
-  return { denylist: createRedisDenylist(redis, config.redisKeyPrefix), redis }
+  const denylist = createRedisDenylist(redis, config.redisKeyPrefix)
+  const warning = await evictionWarning(denylist).catch(() => null)
+  if (warning) logger.error({ maxmemoryPolicy: warning.policy }, warning.message)
+  return { denylist, redis }
+}
+
+/**
+ * A sentence for operators when the denylist's store may evict it (anything but `noeviction`), for the
+ * start-up log and /readyz. Revocations stay correct after an eviction (the list is one key, so it goes
+ * whole and the ledger answers), but every lookup then costs a ledger query until the rebuild.
+ */
+export async function evictionWarning(denylist: Denylist): Promise<{ policy: string; message: string } | null> {
+  const policy = await denylist.evictionPolicy()
+  if (policy === null || policy === 'noeviction') return null
+  return {
+    policy,
+    message: `Redis maxmemory-policy is ${policy}: set it to noeviction, or an eviction sends every introspection to Postgres until the denylist is rebuilt.`,
+  }
 }

@@ -11,7 +11,7 @@ async function deployment() {
   const b = await buildTestApp({ denylist: await redisDenylist(redis.url) })
   const inspect = onClose(new Redis(redis.url), (client) => client.disconnect())
   inspect.on('error', () => {})
-  const revokedKeyExists = async (sessionId: string) => (await inspect.exists(`${testRedisPrefix()}{denylist}:revoked:${sessionId}`)) === 1
+  const revokedKeyExists = async (sessionId: string) => (await inspect.zscore(`${testRedisPrefix()}{denylist}:revoked`, sessionId)) !== null
   return { redis, a, b, revokedKeyExists }
 }
 
@@ -122,5 +122,47 @@ describe('revocation survives Redis', () => {
     expect((await introspect(a.app, alive.tokens.accessToken)).body.active).toBe(true)
     // Two lookups, each bounded by the Redis command timeout (300 ms in tests), not by the pause.
     expect(performance.now() - started).toBeLessThan(1_500)
+  })
+
+  it('an evicted denylist goes whole: a revoked token stays inactive on every instance, and the list is rebuilt', async () => {
+    // A Redis that evicts any key under memory pressure, as a shared cache often is configured.
+    const redis = await startOwnRedis(['--maxmemory', '4mb', '--maxmemory-policy', 'allkeys-random'])
+    const a = await buildTestApp({ denylist: await redisDenylist(redis.url) })
+    const b = await buildTestApp({ denylist: await redisDenylist(redis.url) })
+    const inspect = onClose(new Redis(redis.url), (client) => client.disconnect())
+    const listKey = `${testRedisPrefix()}{denylist}:revoked`
+    const revoked = await registerAndLogin(a.app)
+    const alive = await registerAndLogin(a.app)
+    expect((await call(a.app, 'POST', '/logout', { bearer: revoked.tokens.accessToken })).status).toBe(204)
+    expect((await introspect(b.app, revoked.tokens.accessToken)).body).toEqual({ active: false })
+
+    // Fill memory until Redis evicts the denylist (bounded: 4 MB takes a few hundred 16 KB values).
+    const filler = 'x'.repeat(16_384)
+    for (let i = 0; i < 5_000 && (await inspect.exists(listKey)) === 1; i += 1) await inspect.set(`filler:${i}`, filler)
+    expect(await inspect.exists(listKey)).toBe(0)
+
+    for (const instance of [a, b]) {
+      expect((await introspect(instance.app, revoked.tokens.accessToken)).body).toEqual({ active: false })
+      expect((await introspect(instance.app, alive.tokens.accessToken)).body.active).toBe(true)
+    }
+    // A revocation written after the eviction recreates the set without its marker: still untrusted.
+    await inspect.flushall()
+    const later = await registerAndLogin(a.app)
+    await call(a.app, 'POST', '/logout', { bearer: later.tokens.accessToken })
+    expect(await b.denylist.check(revoked.tokens.session.id)).not.toBe('not_revoked')
+    await eventually(async () => {
+      await b.services.revocation.reconcile()
+      return (await b.denylist.check(revoked.tokens.session.id)) === 'revoked'
+    })
+  })
+
+  it('/readyz stays ready but warns when Redis may evict the denylist', async () => {
+    const { redis, a } = await deployment()
+    expect((await call(a.app, 'GET', '/readyz')).body).toEqual({ status: 'ready', checks: { postgres: 'ok', redis: 'ok' } })
+    const admin = onClose(new Redis(redis.url), (client) => client.disconnect())
+    await admin.config('SET', 'maxmemory-policy', 'allkeys-lru')
+    const ready = await call(a.app, 'GET', '/readyz')
+    expect(ready.status).toBe(200)
+    expect(ready.body.warnings).toEqual([expect.stringMatching(/maxmemory-policy is allkeys-lru.*noeviction/)])
   })
 })

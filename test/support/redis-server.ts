@@ -14,7 +14,7 @@ async function freePort(): Promise<number> {
 }
 
 /** A private redis-server on a spare port that a test may stop, restart and flush for real. */
-export async function startOwnRedis() {
+export async function startOwnRedis(extraArgs: string[] = []) {
   const port = await freePort()
   let child: ChildProcess | null = null
 
@@ -34,7 +34,7 @@ export async function startOwnRedis() {
     port,
     url: `redis://127.0.0.1:${port}`,
     async start() {
-      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs], { stdio: 'ignore' })
       await waitUntil(true)
     },
     async stop() {
