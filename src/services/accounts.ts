@@ -9,6 +9,7 @@ import type { UserRow } from '../stores/schema.js'
 import { findUserByEmail, findUserById, insertUser, searchUsersByEmail, updatePasswordHash } from '../stores/users.js'
 import { clientFields, type ClientInfo } from '../http/client.js'
 import { passwordPolicyProblem, type PasswordHasher } from './passwords.js'
+import { isWellFormedUnicode } from '../text.js'
 
 export interface AccountDeps {
   db: Db
@@ -67,7 +68,8 @@ export function createAccountService({ db, clock, config, passwords, events, log
         await passwords.burnVerify(password)
         throw new AppError('invalid_credentials')
       }
-      const valid = await passwords.verify(user.passwordHash, password)
+      // A malformed password hashes like its U+FFFD twin, so it is never compared with the real hash (same cost).
+      const valid = isWellFormedUnicode(password) ? await passwords.verify(user.passwordHash, password) : await passwords.burnVerify(password)
       if (!valid || user.disabledAt) {
         await events.record(db, {
           userId: user.id,

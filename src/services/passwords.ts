@@ -14,6 +14,8 @@ const COMMON_PASSWORDS: ReadonlySet<string> = new Set(
 
 /** Why a password is refused, as a sentence for `details`; null when it is acceptable. */
 export function passwordPolicyProblem(password: string, minLength: number): string | null {
+  // A lone UTF-16 surrogate (from a JSON "\ud800" escape) is hashed as U+FFFD: "\ud800" would be "\udfff".
+  if (/\p{Surrogate}/u.test(password)) return 'Password must be well-formed Unicode (no lone surrogates).'
   // Length counts code points, so "🔑" is one character, not two UTF-16 units.
   const length = [...password].length
   if (length < minLength) return `Password must be at least ${minLength} characters.`

@@ -16,6 +16,7 @@ import {
 } from '../stores/sessions.js'
 import { deleteUser, findUserById, setDisabled, setPassword } from '../stores/users.js'
 import { passwordPolicyProblem, type PasswordHasher } from './passwords.js'
+import { isWellFormedUnicode } from '../text.js'
 import type { RevocationService } from './revocation.js'
 import { isSessionActive } from './session-clock.js'
 import type { Auth, IssuedTokens, SessionService } from './sessions.js'
@@ -48,7 +49,9 @@ export function createSessionManagement({ db, clock, config, passwords, sessions
 
   async function checkPassword(userId: string, password: string): Promise<UserRow> {
     const user = await findUserById(db, userId)
-    if (!user || !(await passwords.verify(user.passwordHash, password))) throw new AppError('wrong_password')
+    // A malformed password hashes like its U+FFFD twin: it never matches, at the same cost as a wrong one.
+    const valid = user && (isWellFormedUnicode(password) ? await passwords.verify(user.passwordHash, password) : await passwords.burnVerify(password))
+    if (!user || !valid) throw new AppError('wrong_password')
     return user
   }
 
