@@ -126,3 +126,26 @@ describe('other routes that take secrets', () => {
     expect((await client.post('/register', { email: uniqueEmail(), password: 'a perfectly fine passphrase' })).status).toBe(429)
   })
 })
+
+describe('IPv6 clients', () => {
+  it('share the budgets of their /64: new addresses in one /64 do not buy new guesses', async () => {
+    const { app, from } = await server()
+    const { email, password } = await registerAndLogin(app)
+    for (let i = 1; i <= LOGIN_ACCOUNT_IP; i += 1) {
+      expect((await from(`2001:db8:aa:bb::${i.toString(16)}`).post('/login', { email, password: `guess ${i} guess guess` })).status).toBe(401)
+    }
+    // Another spelling of another address in the same /64 is the same key.
+    expect((await from('2001:0db8:00aa:00bb:0:0:0:ffff').post('/login', { email, password })).status).toBe(429)
+    expect((await from('2001:db8:aa:bb:1234::1').post('/login', { email, password })).status).toBe(429)
+    // The next /64 is someone else.
+    expect((await from('2001:db8:aa:bc::1').post('/login', { email, password })).status).toBe(200)
+  })
+
+  it('the session still records the full address', async () => {
+    const { app, from } = await server()
+    const { email, password } = await registerAndLogin(app)
+    const res = await from('2001:db8:aa:bb::42').post('/login', { email, password })
+    expect(res.status).toBe(200)
+    expect(res.body.session.ip).toBe('2001:db8:aa:bb::42')
+  })
+})
