@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
+import { Redis } from 'ioredis'
 import type { Denylist } from '../../src/stores/denylist.js'
 import { createMemoryDenylist } from '../../src/stores/denylist-memory.js'
 import { redisDenylist } from '../support/app.js'
@@ -62,6 +63,21 @@ describe('redis denylist and a flush', () => {
     expect(await list.check(sid)).toBe('unknown')
     expect(await list.rebuild(async () => [{ sessionId: sid, ttlMs: 60_000 }])).toBe(true)
     expect(await list.check(sid)).toBe('revoked')
+  })
+
+  it('losing the list key (an eviction) loses the marker with it: unknown, never not_revoked', async () => {
+    const redis = await startOwnRedis()
+    const list = await redisDenylist(redis.url, 'z:')
+    const sid = randomUUID()
+    await list.rebuild(async () => [{ sessionId: sid, ttlMs: 60_000 }])
+    const admin = new Redis(redis.url)
+    const keys = await admin.keys('z:*')
+    expect(keys).toEqual(['z:{denylist}:revoked'])
+    await admin.del(keys[0]!)
+    admin.disconnect()
+    expect(await list.check(sid)).toBe('unknown')
+    await list.revoke(randomUUID(), 60_000) // a later revocation does not make the list whole again
+    expect(await list.check(sid)).toBe('unknown')
   })
 
   it('answers unknown (never not_revoked) while Redis is down', async () => {
