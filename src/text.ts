@@ -7,3 +7,8 @@
 export function isWellFormedUnicode(text: string): boolean {
   return !/\p{Surrogate}/u.test(text)
 }
+
+/** Whether Postgres `text` stores this as given: no NUL (an error there), no lone surrogate (U+FFFD there). */
+export function fitsPostgresText(text: string): boolean {
+  return !text.includes('\u0000') && isWellFormedUnicode(text)
+}

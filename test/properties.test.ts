@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { parseDurationMs } from '../src/duration.js'
 import { BROWSER_NAMES, deviceLabel, OS_NAMES, TOOL_NAMES } from '../src/http/device.js'
 import { ConfigError, loadConfig } from '../src/config.js'
-import { buildTestApp, call } from './support/app.js'
+import { buildTestApp, call, registerAndLogin } from './support/app.js'
+import { spec } from './support/openapi.js'
 
 describe('properties', () => {
   it('durations: every well-formed value parses to the right milliseconds; anything else is null', () => {
@@ -80,6 +81,82 @@ describe('fuzzing the HTTP surface', async () => {
         if (res.status >= 400) expect(res.body).toEqual(expect.objectContaining({ error: expect.any(String), message: expect.any(String) }))
       }),
       { numRuns: Number(process.env.FUZZ_RUNS ?? 40) },
+    )
+  })
+})
+
+describe('fuzzing every parameter of the HTTP surface (query and path)', async () => {
+  const ADMIN_KEY = 'admin-key-fuzz-0123456789-0123456789-abcdef'
+  const { app } = await buildTestApp({ env: { ADMIN_API_KEY: ADMIN_KEY } })
+  const { tokens } = await registerAndLogin(app)
+
+  type Parameter = { name: string; in: string; $ref?: string }
+  const resolve = (parameter: Parameter): Parameter =>
+    parameter.$ref ? (parameter.$ref.slice(2).split('/').reduce<any>((node, part) => node[part], spec) as Parameter) : parameter
+  // Every parameter openapi.yaml documents, so a new one is fuzzed as soon as it is documented.
+  const targets = Object.entries(spec.paths as Record<string, Record<string, any>>).flatMap(([template, item]) =>
+    Object.entries(item)
+      .filter(([method]) => ['get', 'post', 'delete'].includes(method))
+      .flatMap(([method, operation]) =>
+        [...(item.parameters ?? []), ...(operation.parameters ?? [])]
+          .map(resolve)
+          .filter((parameter) => (method === 'get' && parameter.in === 'query') || parameter.in === 'path')
+          .map((parameter) => ({ method: method.toUpperCase(), template, name: parameter.name, in: parameter.in })),
+      ),
+  )
+
+  it('covers the parameters that reach SQL', () => {
+    expect(targets).toEqual(
+      expect.arrayContaining([
+        { method: 'GET', template: '/me/security-events', name: 'limit', in: 'query' },
+        { method: 'GET', template: '/me/security-events', name: 'cursor', in: 'query' },
+        { method: 'GET', template: '/admin/users', name: 'email', in: 'query' },
+        { method: 'GET', template: '/admin/users/{userId}/sessions', name: 'userId', in: 'path' },
+      ]),
+    )
+  })
+
+  const hex = (byte: number) => `%${byte.toString(16).padStart(2, '0').toUpperCase()}`
+  const pad = (n: number, width: number) => String(n).padStart(width, '0')
+  // Cursors that look like ours: base64url of "date|id" with out-of-range and impossible fields.
+  // Mostly in range, so the odd field out (year 0000, 30 February, hour 24, id 0) is what gets tested.
+  const field = (min: number, max: number) => fc.oneof({ weight: 4, arbitrary: fc.integer({ min, max }) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 99 }) })
+  const cursorish = fc
+    .tuple(
+      fc.oneof(fc.constant(0), { weight: 3, arbitrary: fc.constantFrom(1, 1969, 1970, 2026, 9999) }, fc.integer({ min: 0, max: 9999 })),
+      field(1, 12),
+      field(1, 31),
+      field(0, 23),
+      field(0, 59),
+      field(0, 59),
+      fc.integer({ min: 0, max: 999 }),
+      fc.oneof({ weight: 3, arbitrary: fc.constantFrom('0', '1', '01', '42', '9007199254740993') }, fc.bigInt({ min: -1n, max: 10n ** 20n }).map(String), fc.string()),
+    )
+    .map(([y, mo, d, h, mi, s, ms, id]) => `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}T${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}.${pad(ms, 3)}Z|${id}`)
+  const cursor = cursorish.map((text) => Buffer.from(text).toString('base64url'))
+  const value = fc.oneof(
+    fc.uint8Array({ maxLength: 24 }).map((bytes) => [...bytes].map(hex).join('')), // any bytes, NUL and invalid UTF-8 included
+    fc.string({ unit: 'binary' }).map((text) => [...Buffer.from(text)].map(hex).join('')),
+    fc.string({ maxLength: 300 }).map((text) => Buffer.from(text).toString('base64url')),
+    cursor,
+    fc.oneof(fc.integer(), fc.double(), fc.bigInt()).map((n) => encodeURIComponent(String(n))),
+    fc.constantFrom('%00', '%2e%2e', '..', '%2F', '%5C', '%FF', '%ED%A0%80', '%C0%80', 'NaN', '-0', '1e309', '00000000-0000-4000-8000-00000000000%00'),
+  )
+
+  // In-process requests resolve "." and ".." segments before routing (over a socket they are 404: see canonical-path).
+  const dotSegment = /^(?:\.|%2e){1,2}$/i
+
+  it.each(targets.map((target) => [`${target.method} ${target.template} ${target.in} ${target.name}`, target] as const))('%s: never a 5xx', async (_name, target) => {
+    await fc.assert(
+      fc.asyncProperty(target.in === 'path' ? value.filter((raw) => !dotSegment.test(raw)) : target.name === 'cursor' ? fc.oneof(cursor, value) : value, async (raw) => {
+        let path = target.template.replace(/\{[^}]+\}/g, (placeholder) => (placeholder === `{${target.name}}` ? raw || '%00' : '00000000-0000-4000-8000-000000000000'))
+        if (target.in === 'query') path += `?${target.name}=${raw}`
+        const bearer = target.template.startsWith('/admin/') ? ADMIN_KEY : tokens.accessToken
+        const res = await call(app, target.method, path, { bearer, ...(target.method === 'GET' ? {} : { json: {} }) })
+        expect(res.status).toBeLessThan(500)
+        if (res.status >= 400) expect(res.body).toEqual(expect.objectContaining({ error: expect.any(String), message: expect.any(String) }))
+      }),
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 100) },
     )
   })
 })

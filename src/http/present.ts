@@ -51,10 +51,21 @@ export function encodeCursor(cursor: EventCursor | null): string | null {
   return cursor ? Buffer.from(`${cursor.at.toISOString()}|${cursor.id}`).toString('base64url') : null
 }
 
-/** Null when the cursor is not one we made. */
+const CURSOR = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)\|([1-9]\d{0,15})$/
+// No event is older than the epoch; Postgres refuses year 0000 (500) and Date rolls 30 February over.
+const EARLIEST_CURSOR_MS = 0
+
+/**
+ * Null when the cursor is not exactly one we made: canonical base64url, a date toISOString writes
+ * back character for character (no "2026-02-30", no "T24:00"), from 1970 on, and a safe positive id.
+ */
 export function decodeCursor(text: string): EventCursor | null {
-  const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)\|(\d{1,18})$/.exec(Buffer.from(text, 'base64url').toString())
+  const decoded = Buffer.from(text, 'base64url').toString()
+  if (Buffer.from(decoded).toString('base64url') !== text) return null
+  const match = CURSOR.exec(decoded)
   if (!match) return null
   const at = new Date(match[1]!)
-  return Number.isNaN(at.getTime()) ? null : { at, id: Number(match[2]) }
+  const id = Number(match[2])
+  if (Number.isNaN(at.getTime()) || at.toISOString() !== match[1] || at.getTime() < EARLIEST_CURSOR_MS) return null
+  return Number.isSafeInteger(id) ? { at, id } : null
 }

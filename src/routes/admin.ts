@@ -7,6 +7,7 @@ import { AppError } from '../errors.js'
 import { bearerToken, secretsEqual, type AppEnv } from '../http/middleware.js'
 import { presentSession, presentUser } from '../http/present.js'
 import { validate } from '../http/validate.js'
+import { fitsPostgresText } from '../text.js'
 import type { ClientReader } from '../http/client.js'
 import { limitFailedAuthPerIp } from '../http/rate-limit.js'
 import type { Services } from '../services/index.js'
@@ -49,7 +50,7 @@ export function adminRoutes(services: Services, config: Config, client: ClientRe
   }
   return new Hono<AppEnv>()
     .get('/admin/users', admin, async (c) => {
-      const { email } = validate(z.object({ email: z.string().max(254).default('') }), c.req.query())
+      const { email } = validate(z.object({ email: z.string().max(254).refine(fitsPostgresText, 'Must not contain NUL characters.').default('') }), c.req.query())
       const users = await services.accounts.search(email, 100)
       return c.json({ users: users.map(presentUser) })
     })

@@ -43,6 +43,12 @@ describe('admin operations', () => {
     expect((await admin('GET', '/admin/users/00000000-0000-4000-8000-000000000000/sessions')).status).toBe(404)
   })
 
+  it.each(['%00', 'ada%00', '%00%25'])('answers 400 invalid_request for text Postgres cannot hold (NUL), not 500: email=%s', async (email) => {
+    const res = await admin('GET', `/admin/users?email=${email}`)
+    expect(res.status).toBe(400)
+    expect(res.body).toMatchObject({ error: 'invalid_request', details: [{ path: ['email'] }] })
+  })
+
   it('DELETE /admin/sessions/:id ends one session (404 when unknown)', async () => {
     const { tokens, user } = await registerAndLogin(app)
     expect((await admin('DELETE', `/admin/sessions/${tokens.session.id}`)).status).toBe(204)

@@ -224,6 +224,22 @@ describe('GET /me/security-events', () => {
     expect(failed.device).toBe('Unknown device')
   })
 
+  const cursorOf = (text: string) => Buffer.from(text).toString('base64url')
+  it.each([
+    ['year 0000', cursorOf('0000-01-01T00:00:00.000Z|1')],
+    ['30 February (no rolling over to March)', cursorOf('2026-02-30T00:00:00.000Z|1')],
+    ['hour 24', cursorOf('2026-01-01T24:00:00.000Z|1')],
+    ['an id past 2^53', cursorOf('2026-01-01T00:00:00.000Z|999999999999999999')],
+    ['id 0', cursorOf('2026-01-01T00:00:00.000Z|0')],
+    ['an id with a leading zero', cursorOf('2026-01-01T00:00:00.000Z|01')],
+    ['base64 that is not how we write it', `${cursorOf('2026-01-01T00:00:00.000Z|1')}==`],
+  ])('answers 400 invalid_request, never 5xx or a silent reinterpretation, for a crafted cursor: %s', async (_name, cursor) => {
+    const { tokens } = await registerAndLogin(app)
+    const res = await call(app, 'GET', `/me/security-events?cursor=${cursor}`, { bearer: tokens.accessToken })
+    expect(res.status).toBe(400)
+    expect(res.body).toMatchObject({ error: 'invalid_request', details: [{ path: ['cursor'] }] })
+  })
+
   it.each(['limit=0', 'limit=101', 'limit=abc', 'cursor=garbage'])('answers 400 for %s', async (query) => {
     const { tokens } = await registerAndLogin(app)
     const res = await call(app, 'GET', `/me/security-events?${query}`, { bearer: tokens.accessToken })
