@@ -4,7 +4,7 @@ import type { Config } from '../config.js'
 import { AppError } from '../errors.js'
 import type { ClientReader } from '../http/client.js'
 import { bearerToken, type AppEnv } from '../http/middleware.js'
-import { limitFailures } from '../http/rate-limit.js'
+import { failuresAre, limitFailures, reserveAttempts } from '../http/rate-limit.js'
 import { accountKey } from '../services/rate-limits.js'
 import { presentTokenPair, presentUser } from '../http/present.js'
 import { readBodyText } from '../http/body.js'
@@ -32,7 +32,8 @@ export function authRoutes(services: Services, config: Config, client: ClientRea
   }
   const isUnauthorized = (status: number) => status === 401
   const limitRefusedSignUps = limitFailures((status) => status === 400 || status === 409, [{ limiter: limits.registerPerIp, key: ip }])
-  const limitFailedLogins = limitFailures(isUnauthorized, [
+  // A password check is slow (argon2id) and answers a guess: every login reserves its points first.
+  const limitFailedLogins = reserveAttempts(failuresAre(401), [
     { limiter: limits.loginPerIp, key: ip },
     { limiter: limits.loginPerAccountAndIp, key: accountAndIp, resetOnSuccess: true },
     { limiter: limits.loginPerAccount, key: account },

@@ -4,7 +4,7 @@ import type { Config } from '../config.js'
 import { AppError } from '../errors.js'
 import type { ClientReader } from '../http/client.js'
 import type { AppEnv } from '../http/middleware.js'
-import { limitFailures } from '../http/rate-limit.js'
+import { failuresAre, reserveAttempts } from '../http/rate-limit.js'
 import { decodeCursor, encodeCursor, presentEvent, presentSession, presentTokenPair, presentUser } from '../http/present.js'
 import { jsonBody, validate } from '../http/validate.js'
 import type { Services } from '../services/index.js'
@@ -23,8 +23,9 @@ const eventsQuery = z.object({
  */
 export function meRoutes(services: Services, config: Config, requireUser: MiddlewareHandler<AppEnv>, client: ClientReader) {
   const { management, limits } = services
-  // Wrong passwords re-typed by a signed-in user: per account, and per IP like failed logins.
-  const limitWrongPassword = limitFailures((status) => status === 403, [
+  // Wrong passwords re-typed by a signed-in user: per account, and per IP like failed logins. Points
+  // are reserved before the argon2id check, so a stolen access token cannot guess in parallel.
+  const limitWrongPassword = reserveAttempts(failuresAre(403), [
     { limiter: limits.passwordPerAccount, key: (c) => c.var.auth.userId },
     { limiter: limits.loginPerIp, key: client.ipKey },
   ])

@@ -18,6 +18,22 @@ export const RATE_LIMIT_POLICY = {
 
 export type LimitName = keyof typeof RATE_LIMIT_POLICY
 
+/** One attempt admitted by `reserve`: it holds a point of its key's budget until it is settled. */
+export interface Reservation {
+  readonly key: string
+  /** This attempt took the budget's last point: if it fails, the key is locked. */
+  readonly last: boolean
+}
+
+export type Admission = { ok: true; reservation: Reservation } | { ok: false; retryAfterMs: number }
+
+/**
+ * How an admitted attempt ended: `failure` keeps its point (the last point's failure locks the key),
+ * `success` gives it back, `reset` forgets every failure of the key (consecutive-failure budgets),
+ * `void` gives it back because nothing was judged (a malformed request, a dependency outage).
+ */
+export type Outcome = 'failure' | 'success' | 'reset' | 'void'
+
 export interface FailureLimiter {
   /**
    * Milliseconds until `key` may try again, or 0 when it is not blocked. `localOnly` asks only this
@@ -25,13 +41,32 @@ export interface FailureLimiter {
    * counted elsewhere reaches this instance at the next failure it sees from that key.
    */
   blockedForMs(key: string, options?: { localOnly?: boolean }): Promise<number>
-  /** Counts one failure. */
-  fail(key: string): Promise<void>
+  /**
+   * Counts one failure that already happened, atomically: 0 when it was within the budget (the one
+   * that spends the last point locks the key), else the milliseconds until the key may try again.
+   */
+  fail(key: string): Promise<number>
+  /**
+   * Takes one point before an attempt is made, atomically across instances, so parallel attempts
+   * cannot outrun the budget: attempts in flight count as failures until they are settled.
+   */
+  reserve(key: string): Promise<Admission>
+  settle(reservation: Reservation, outcome: Outcome): Promise<void>
   /** Forgets the failures of `key` (after a success). */
   reset(key: string): Promise<void>
 }
 
 const LOCAL_BLOCKS_MAX = 10_000
+/**
+ * A locked key holds this many points (far above any budget), so giving back the point of an attempt
+ * that was in flight when the lock fell does not lift it, and a lock is told from a full budget.
+ */
+const LOCKED = 1_000_000_000
+/** A budget full of attempts still in flight: they are decided within about a second. */
+const IN_FLIGHT_RETRY_MS = 1000
+
+const isLimiterRes = (value: unknown): value is RateLimiterRes =>
+  typeof value === 'object' && value !== null && typeof (value as RateLimiterRes).msBeforeNext === 'number'
 
 function wrap(limiter: RateLimiterAbstract, points: number, blockS: number): FailureLimiter {
   // Blocks this instance has seen, so a blocked key costs no Redis round trip on the next request.
@@ -47,6 +82,15 @@ function wrap(limiter: RateLimiterAbstract, points: number, blockS: number): Fai
     localBlocks.delete(key)
     return 0
   }
+  const lock = async (key: string) => {
+    remember(key, blockS * 1000)
+    await limiter.set(key, LOCKED, blockS).catch(() => undefined)
+  }
+  const giveBack = async (key: string) => {
+    const res = await limiter.reward(key).catch(() => null)
+    // The key was reset or its lock expired while the attempt was in flight: never below zero.
+    if (res && res.consumedPoints < 0) await limiter.penalty(key, -res.consumedPoints).catch(() => undefined)
+  }
   return {
     async blockedForMs(key, options = {}) {
       const local = localWait(key)
@@ -59,15 +103,41 @@ function wrap(limiter: RateLimiterAbstract, points: number, blockS: number): Fai
     async fail(key) {
       try {
         const res = await limiter.consume(key)
-        // The failure that spends the last point blocks at once: `points` failures, then 429.
-        if (res.remainingPoints <= 0) {
-          await limiter.block(key, blockS)
-          remember(key, blockS * 1000)
-        }
+        // The failure that spends the last point locks at once: `points` failures, then 429.
+        if (res.consumedPoints >= points) await lock(key)
+        return 0
       } catch (rejection) {
-        // Already over the budget (another instance blocked it): remember the block here too.
-        const res = rejection as RateLimiterRes
-        if (typeof res?.msBeforeNext === 'number') remember(key, res.msBeforeNext)
+        // Already over the budget (locked, here or by another instance): remember the lock here too.
+        if (!isLimiterRes(rejection)) return 0
+        remember(key, rejection.msBeforeNext)
+        return Math.max(1, rejection.msBeforeNext)
+      }
+    },
+    async reserve(key) {
+      const local = localWait(key)
+      if (local > 0) return { ok: false, retryAfterMs: local }
+      try {
+        const res = await limiter.consume(key)
+        return { ok: true, reservation: { key, last: res.consumedPoints >= points } }
+      } catch (rejection) {
+        // Neither store answered (not even the in-memory insurance): admit rather than lock everyone out.
+        if (!isLimiterRes(rejection)) return { ok: true, reservation: { key, last: false } }
+        // The refused attempt is not counted: only admitted attempts hold points.
+        await giveBack(key)
+        if (rejection.consumedPoints < LOCKED / 2) return { ok: false, retryAfterMs: IN_FLIGHT_RETRY_MS }
+        remember(key, rejection.msBeforeNext)
+        return { ok: false, retryAfterMs: Math.max(1, rejection.msBeforeNext) }
+      }
+    },
+    async settle(reservation, outcome) {
+      const { key } = reservation
+      if (outcome === 'failure') {
+        if (reservation.last) await lock(key)
+      } else if (outcome === 'reset') {
+        localBlocks.delete(key)
+        await limiter.delete(key).catch(() => false)
+      } else {
+        await giveBack(key)
       }
     },
     async reset(key) {
@@ -83,7 +153,8 @@ function wrap(limiter: RateLimiterAbstract, points: number, blockS: number): Fai
  */
 export function createRateLimiters(redis: Redis | null, prefix: string): Record<LimitName, FailureLimiter> {
   const entries = Object.entries(RATE_LIMIT_POLICY).map(([name, policy]) => {
-    const options = { keyPrefix: `${prefix}rl:${name}`, points: policy.points, duration: policy.durationS, blockDuration: policy.blockS }
+    // No blockDuration: locks are set by `wrap` (LOCKED points for blockS) when failures spend the budget.
+    const options = { keyPrefix: `${prefix}rl:${name}`, points: policy.points, duration: policy.durationS }
     const memory = new RateLimiterMemory(options)
     const limiter = redis ? new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: memory }) : memory
     return [name, wrap(limiter, policy.points, policy.blockS)]

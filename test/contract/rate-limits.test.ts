@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { basicAuth, buildTestApp, call, fetchJson, listen, registerAndLogin, uniqueEmail } from '../support/app.js'
+import { basicAuth, buildTestApp, call, fetchJson, listen, registerAndLogin, testRedisPrefix, uniqueEmail } from '../support/app.js'
 import { RATE_LIMIT_POLICY } from '../../src/services/rate-limits.js'
 import { startOwnRedis } from '../support/redis-server.js'
 import { openRedis, waitForRedis } from '../../src/stores/redis.js'
@@ -15,6 +16,19 @@ async function server(env: Record<string, string> = {}) {
     get: (path: string, headers: Record<string, string> = {}) => fetchJson(base, 'GET', path, { headers: { 'x-forwarded-for': ip, ...headers } }),
   })
   return { ...built, base, from }
+}
+
+/** Two instances of one deployment: the same Redis and the same rate-limit keys. */
+async function twoInstances(env: Record<string, string> = {}) {
+  const shared = { REDIS_KEY_PREFIX: `${testRedisPrefix()}pair-${randomUUID()}:`, ...env }
+  return [await server(shared), await server(shared)] as const
+}
+
+/** How many of each status, e.g. { 401: 10, 429: 120 }. */
+function tally(results: { status: number }[]): Record<number, number> {
+  const counts: Record<number, number> = {}
+  for (const { status } of results) counts[status] = (counts[status] ?? 0) + 1
+  return counts
 }
 
 const LOGIN_ACCOUNT_IP = RATE_LIMIT_POLICY.loginPerAccountAndIp.points
@@ -147,5 +161,82 @@ describe('IPv6 clients', () => {
     const res = await from('2001:db8:aa:bb::42').post('/login', { email, password })
     expect(res.status).toBe(200)
     expect(res.body.session.ip).toBe('2001:db8:aa:bb::42')
+  })
+})
+
+describe('parallel guesses cannot outrun a budget (points are reserved before the work)', () => {
+  it('130 parallel wrong logins for one account from one IP, split over two instances: at most the budget get 401, the rest 429', async () => {
+    const [a, b] = await twoInstances()
+    const { email, password } = await registerAndLogin(a.app)
+    const ip = '203.0.113.30'
+    const results = await Promise.all(
+      Array.from({ length: 130 }, (_, i) => (i % 2 ? a : b).from(ip).post('/login', { email, password: `parallel guess ${i} guess` })),
+    )
+    const counts = tally(results)
+    expect(counts[401] ?? 0).toBeGreaterThan(0)
+    expect(counts[401] ?? 0).toBeLessThanOrEqual(LOGIN_ACCOUNT_IP)
+    expect(counts[429]).toBe(130 - (counts[401] ?? 0))
+    for (const res of results.filter((res) => res.status === 429)) expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0)
+    // The budget is spent: the right password from that IP waits too, on either instance.
+    expect((await a.from(ip).post('/login', { email, password })).status).toBe(429)
+    expect((await b.from(ip).post('/login', { email, password })).status).toBe(429)
+  })
+
+  it('a login turned away by a full hash queue (503) spends its point too', async () => {
+    const { app, from } = await server({ PASSWORD_HASH_CONCURRENCY: '1', PASSWORD_HASH_QUEUE: '0' })
+    const { email, password } = await registerAndLogin(app)
+    const client = from('203.0.113.31')
+    const results = await Promise.all(
+      Array.from({ length: LOGIN_ACCOUNT_IP }, (_, i) => client.post('/login', { email, password: `queued guess ${i} guess` })),
+    )
+    expect(tally(results)[503]).toBeGreaterThan(0)
+    expect(results.every((res) => res.status === 401 || res.status === 503)).toBe(true)
+    expect((await client.post('/login', { email, password })).status).toBe(429)
+  })
+
+  it('parallel right passwords give their points back: no lock afterwards', async () => {
+    const { app, from } = await server()
+    const { email, password } = await registerAndLogin(app)
+    const client = from('203.0.113.32')
+    for (let round = 0; round < 3; round += 1) {
+      const results = await Promise.all(Array.from({ length: LOGIN_ACCOUNT_IP }, () => client.post('/login', { email, password })))
+      expect(tally(results)).toEqual({ 200: LOGIN_ACCOUNT_IP })
+    }
+  })
+
+  it('/me/password: parallel guesses of the current password with a stolen access token, over two instances', async () => {
+    const [a, b] = await twoInstances()
+    const { tokens, password } = await registerAndLogin(a.app)
+    const auth = { authorization: `Bearer ${tokens.accessToken}` }
+    const budget = RATE_LIMIT_POLICY.passwordPerAccount.points
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        (i % 2 ? a : b).from(`203.0.113.${40 + i}`).post('/me/password', { currentPassword: `guess ${i} guess`, newPassword: 'a brand new passphrase' }, auth),
+      ),
+    )
+    const counts = tally(results)
+    expect(counts[403] ?? 0).toBeGreaterThan(0)
+    expect(counts[403] ?? 0).toBeLessThanOrEqual(budget)
+    expect(counts[429]).toBe(40 - (counts[403] ?? 0))
+    expect((await a.from('203.0.113.99').post('/me/reauthenticate', { password }, auth)).status).toBe(429)
+  })
+
+  it('/introspect and /admin: parallel bad credentials over two instances get at most the budget of 401s', async () => {
+    const key = 'admin-key-parallel-0123456789-0123456789'
+    const [a, b] = await twoInstances({ ADMIN_API_KEY: key })
+    const budget = RATE_LIMIT_POLICY.clientPerIp.points
+    const introspections = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        (i % 2 ? a : b).from('203.0.113.33').post('/introspect', { token: 'x' }, { authorization: basicAuth('orders-api', `wrong-secret-${i}-wrong-secret-wrong`) }),
+      ),
+    )
+    expect(tally(introspections)[401] ?? 0).toBeLessThanOrEqual(budget)
+    expect((tally(introspections)[401] ?? 0) + (tally(introspections)[429] ?? 0)).toBe(60)
+    const admins = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => (i % 2 ? a : b).from('203.0.113.34').get('/admin/users', { authorization: `Bearer wrong-key-${i}` })),
+    )
+    expect(tally(admins)[401] ?? 0).toBeLessThanOrEqual(budget)
+    expect((tally(admins)[401] ?? 0) + (tally(admins)[429] ?? 0)).toBe(60)
+    expect((await a.from('203.0.113.34').get('/admin/users', { authorization: `Bearer ${key}` })).status).toBe(429)
   })
 })
