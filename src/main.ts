@@ -39,7 +39,7 @@ async function main() {
   }
   const database = await openDatabase(config)
   await database.runMigrations()
-  const { denylist, redis } = await openDenylist(config, logger)
+  const { denylist, redis } = await openDenylist(config, logger, systemClock)
   const { app, services } = createApp({ config, database, denylist, redis, clock: systemClock, logger, keys, locate })
   await services.revocation.start()
   services.cleanup.start()

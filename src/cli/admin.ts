@@ -18,7 +18,7 @@ async function main(args: string[]) {
   const logger = createLogger('silent')
   const database = await openDatabase(config)
   await database.runMigrations()
-  const { denylist } = await openDenylist(config, logger)
+  const { denylist } = await openDenylist(config, logger, systemClock)
   const keys = await loadKeySet(process.env.JWT_PRIVATE_KEY || loadOrGenerateKeyFile(config.dataDir))
   const { services } = createApp({ config, database, denylist, redis: null, clock: systemClock, logger, keys })
   try {

@@ -90,8 +90,6 @@ export function createRevocationService({ db, denylist, clock, config, logger, o
   }
 
   return {
-    ttlMs,
-
     /** True when the session is revoked or gone; asks the ledger when the denylist cannot answer. */
     async isRevoked(sessionId: string): Promise<boolean> {
       const answer = await denylist.check(sessionId)

@@ -1,10 +1,12 @@
+import { systemClock, type Clock } from '../clock.js'
 import type { Denylist, DenylistAnswer, RevokedEntry } from './denylist.js'
 
 /**
  * In-process denylist for embedded mode: one instance only. It is rebuilt from the ledger at start-up,
  * so a restart forgets no revocation.
  */
-export function createMemoryDenylist(now: () => number = Date.now): Denylist {
+export function createMemoryDenylist(clock: Clock = systemClock): Denylist {
+  const now = () => clock.now().getTime()
   const expiries = new Map<string, number>()
   let complete = false
 
@@ -15,10 +17,14 @@ export function createMemoryDenylist(now: () => number = Date.now): Denylist {
   const sweeper = setInterval(sweep, 60_000)
   sweeper.unref()
 
+  const revoke = (sessionId: string, ttlMs: number) => {
+    expiries.set(sessionId, Math.max(expiries.get(sessionId) ?? 0, now() + ttlMs))
+  }
+
   return {
     kind: 'memory',
     async revoke(sessionId, ttlMs) {
-      expiries.set(sessionId, Math.max(expiries.get(sessionId) ?? 0, now() + ttlMs))
+      revoke(sessionId, ttlMs)
     },
     async check(sessionId): Promise<DenylistAnswer> {
       if (!complete) return 'unknown'
@@ -29,7 +35,7 @@ export function createMemoryDenylist(now: () => number = Date.now): Denylist {
       return complete
     },
     async rebuild(load: () => Promise<RevokedEntry[]>) {
-      for (const entry of await load()) await this.revoke(entry.sessionId, entry.ttlMs)
+      for (const entry of await load()) revoke(entry.sessionId, entry.ttlMs)
       complete = true
       return true
     },

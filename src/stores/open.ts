@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import type { Clock } from '../clock.js'
 import type { Config } from '../config.js'
 import type { Logger } from '../logger.js'
 import { openPglite, openPostgres, type Database } from './db.js'
@@ -15,8 +16,8 @@ export async function openDatabase(config: Config): Promise<Database> {
 }
 
 /** REDIS_URL → Redis; unset → an in-process denylist (one instance only). */
-export async function openDenylist(config: Config, logger: Logger): Promise<{ denylist: Denylist; redis: Redis | null }> {
-  if (!config.redisUrl) return { denylist: createMemoryDenylist(), redis: null }
+export async function openDenylist(config: Config, logger: Logger, clock: Clock): Promise<{ denylist: Denylist; redis: Redis | null }> {
+  if (!config.redisUrl) return { denylist: createMemoryDenylist(clock), redis: null }
   const redis = openRedis(config.redisUrl, config.redisTimeoutMs, logger)
   if (!(await waitForRedis(redis, config.dependencyTimeoutMs))) logger.warn('redis not answering at start-up; using the ledger until it is')
   const denylist = createRedisDenylist(redis, config.redisKeyPrefix)
