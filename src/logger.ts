@@ -1,4 +1,5 @@
 import { pino, type Logger, type DestinationStream } from 'pino'
+import pretty from 'pino-pretty'
 
 /**
  * Paths pino censors wherever they appear in a log object. Secrets must never reach the logs:
@@ -29,7 +30,12 @@ export const REDACT_PATHS = [
 
 export type { Logger }
 
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+/**
+ * JSON lines for machines; `pretty` (main.ts asks for it when stdout is a terminal) renders the same
+ * records for a person. Redaction happens before either.
+ */
+export function createLogger(level: string, destination?: DestinationStream, options: { pretty?: boolean } = {}): Logger {
+  const target = destination ?? (options.pretty ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }) : undefined)
   return pino(
     {
       level,
@@ -37,7 +43,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       base: { service: 'sessiond' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination,
+    target,
   )
 }
 

@@ -19,7 +19,7 @@ async function main() {
     }
     throw error
   }
-  const logger = createLogger(config.logLevel)
+  const logger = createLogger(config.logLevel, undefined, { pretty: process.stdout.isTTY === true })
   let keys
   try {
     keys = await loadKeySet(config.jwtPrivateKey ?? loadOrGenerateKeyFile(config.dataDir), config.jwtPreviousPublicKeys)
