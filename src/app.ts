@@ -7,6 +7,7 @@ import { AppError, CATALOGUE, DependencyError, publicCode, type ErrorCode } from
 import { createClientReader } from './http/client.js'
 import type { Locate } from './http/geo.js'
 import { limitBody } from './http/body.js'
+import { requireCanonicalPath } from './http/canonical-path.js'
 import { defaultHeaders, requestContext, requireMediaType, type AppEnv } from './http/middleware.js'
 import { limitFailedAuthPerIp } from './http/rate-limit.js'
 import { createRequireUser } from './http/require-user.js'
@@ -49,7 +50,7 @@ export function createApp(deps: AppDeps) {
   const requireUser = createRequireUser({ tokens: services.tokens, sessions: services.sessions, clock })
 
   const app = new Hono<AppEnv>()
-  app.use(requestContext(logger), recordRequests(services.metrics), defaultHeaders, limitBody, requireMediaType((path) => path === '/introspect'))
+  app.use(requestContext(logger), recordRequests(services.metrics), defaultHeaders, requireCanonicalPath, limitBody, requireMediaType((path) => path === '/introspect'))
   app.route('/', authRoutes(services, config, client))
   app.route('/', meRoutes(services, config, requireUser, client))
   app.route('/', introspectRoutes(services, config.introspectionClients, client))

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
 import { parse } from 'yaml'
+import { isCanonicalPath } from '../../src/http/canonical-path.js'
 
 // ajv and ajv-formats are CommonJS; require() gives their constructors without ESM interop guesswork.
 const require = createRequire(import.meta.url)
@@ -54,8 +55,9 @@ export function responseProblems(method: string, path: string, status: number, c
   const pathname = path.split('?')[0]!
   // /me/sessions/revoke-all also fits /me/sessions/{id}: prefer the template that has this method,
   // and literal segments over parameters.
+  // A non-canonical path ("%2F" or "%2e" in a segment, "//") names no route: only the generic 404 applies.
   const candidates = templates
-    .filter((candidate) => candidate.regex.test(pathname))
+    .filter((candidate) => isCanonicalPath(pathname) && candidate.regex.test(pathname))
     .sort((a, b) => (a.template.match(/\{/g)?.length ?? 0) - (b.template.match(/\{/g)?.length ?? 0))
   const match = candidates.find((candidate) => spec.paths[candidate.template]![method.toLowerCase()]) ?? candidates[0]
   const operation = match ? spec.paths[match.template]![method.toLowerCase()] : undefined
