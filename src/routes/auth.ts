@@ -4,7 +4,7 @@ import type { Config } from '../config.js'
 import { AppError } from '../errors.js'
 import type { ClientReader } from '../http/client.js'
 import { bearerToken, type AppEnv } from '../http/middleware.js'
-import { failuresAre, limitFailures, reserveAttempts } from '../http/rate-limit.js'
+import { everyAttemptCounts, failuresAre, limitFailures, reserveAttempts } from '../http/rate-limit.js'
 import { accountKey } from '../services/rate-limits.js'
 import { presentTokenPair, presentUser } from '../http/present.js'
 import { readBodyText } from '../http/body.js'
@@ -31,7 +31,9 @@ export function authRoutes(services: Services, config: Config, client: ClientRea
     return key ? `${key}:${ip(c)}` : null
   }
   const isUnauthorized = (status: number) => status === 401
-  const limitRefusedSignUps = limitFailures((status) => status === 400 || status === 409, [{ limiter: limits.registerPerIp, key: ip }])
+  // Every sign-up attempt spends a point, successes too: one address cannot mint accounts (or fill the
+  // hash pool) without end. Reserved before the work, so parallel sign-ups cannot outrun it either.
+  const limitSignUps = reserveAttempts(everyAttemptCounts, [{ limiter: limits.registerPerIp, key: ip }])
   // A password check is slow (argon2id) and answers a guess: every login reserves its points first.
   const limitFailedLogins = reserveAttempts(failuresAre(401), [
     { limiter: limits.loginPerIp, key: ip },
@@ -41,7 +43,7 @@ export function authRoutes(services: Services, config: Config, client: ClientRea
   const limitFailedTokens = limitFailures(isUnauthorized, [{ limiter: limits.refreshPerIp, key: ip }])
 
   return new Hono<AppEnv>()
-    .post('/register', limitRefusedSignUps, async (c) => {
+    .post('/register', limitSignUps, async (c) => {
       const { email, password } = await jsonBody(c, credentials)
       const user = await services.accounts.register(email, password)
       return c.json({ user: presentUser(user) }, 201)

@@ -52,7 +52,7 @@ export function createAccountService({ db, clock, config, passwords, events, log
       const normalised = normaliseEmail(email)
       // Cheap pre-check so a taken email does not cost a hash; the unique index still decides races.
       if (await findUserByEmail(db, normalised)) throw new AppError('email_taken')
-      const passwordHash = await passwords.hash(password)
+      const passwordHash = await passwords.hashForSignUp(password)
       const user = await insertUser(db, { id: randomUUID(), email: normalised, passwordHash, at: clock.now() })
       if (!user) throw new AppError('email_taken')
       return user

@@ -30,9 +30,13 @@ export interface PasswordHasherOptions {
   queueLimit: number
 }
 
-/** argon2id at pinned parameters, behind a cap on concurrent hashes. Passwords are used whole. */
+/**
+ * argon2id at pinned parameters, behind a cap on concurrent hashes. Passwords are used whole.
+ * Sign-up hashes have a lane of their own: at most half the pool (at least one slot), their own queue,
+ * and a freed slot goes to a waiting login first, so a sign-up flood cannot starve logins.
+ */
 export function createPasswordHasher({ params, concurrency, queueLimit }: PasswordHasherOptions) {
-  const limiter = createConcurrencyLimiter(concurrency, queueLimit)
+  const limiter = createConcurrencyLimiter(concurrency, queueLimit, { concurrency: Math.max(1, Math.floor(concurrency / 2)), queueLimit })
   const options = {
     type: argon2.argon2id,
     memoryCost: params.memoryKib,
@@ -44,6 +48,10 @@ export function createPasswordHasher({ params, concurrency, queueLimit }: Passwo
   const hasher = {
     hash(password: string): Promise<string> {
       return limiter.run(() => argon2.hash(password, options))
+    },
+    /** The hash of a new account's password, in the sign-up lane. */
+    hashForSignUp(password: string): Promise<string> {
+      return limiter.runSecondary(() => argon2.hash(password, options))
     },
     async verify(hash: string, password: string): Promise<boolean> {
       return limiter.run(async () => {

@@ -3,14 +3,15 @@ import type { Redis } from 'ioredis'
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract, type RateLimiterRes } from 'rate-limiter-flexible'
 
 /**
- * Failure budgets. Only failures count; they expire on their own, so an attacker can slow an account
- * down but never lock its owner out for good. The README's table is generated from the same numbers.
+ * Failure budgets. Only failures count (sign-ups: every attempt); they expire on their own, so an
+ * attacker can slow an account down but never lock its owner out for good. The README's table is
+ * generated from the same numbers.
  */
 export const RATE_LIMIT_POLICY = {
   loginPerIp: { points: 100, durationS: 15 * 60, blockS: 15 * 60, what: 'failed logins per IP' },
   loginPerAccountAndIp: { points: 10, durationS: 60 * 60, blockS: 15 * 60, what: 'consecutive failed logins per account and IP (reset by a success)' },
   loginPerAccount: { points: 50, durationS: 60 * 60, blockS: 5 * 60, what: 'failed logins per account from any IP (soft: slows a distributed attack)' },
-  registerPerIp: { points: 30, durationS: 15 * 60, blockS: 15 * 60, what: 'refused sign-ups (400/409) per IP' },
+  registerPerIp: { points: 30, durationS: 60 * 60, blockS: 60 * 60, what: 'sign-up attempts per IP, accounts created included' },
   refreshPerIp: { points: 60, durationS: 15 * 60, blockS: 15 * 60, what: 'failed refreshes or logouts per IP' },
   passwordPerAccount: { points: 10, durationS: 60 * 60, blockS: 15 * 60, what: 'wrong passwords at /me/password and /me/reauthenticate per account' },
   clientPerIp: { points: 20, durationS: 15 * 60, blockS: 15 * 60, what: 'failed client or admin authentications (/introspect, /admin) per IP' },

@@ -131,7 +131,7 @@ describe('other routes that take secrets', () => {
     expect((await client.post('/me/reauthenticate', { password }, auth)).status).toBe(429)
   })
 
-  it('/register: refused sign-ups per IP', async () => {
+  it('/register: sign-up attempts per IP (refused ones count)', async () => {
     const { from } = await server()
     const client = from('203.0.113.15')
     for (let i = 0; i < RATE_LIMIT_POLICY.registerPerIp.points; i += 1) {
@@ -238,5 +238,70 @@ describe('parallel guesses cannot outrun a budget (points are reserved before th
     expect(tally(admins)[401] ?? 0).toBeLessThanOrEqual(budget)
     expect((tally(admins)[401] ?? 0) + (tally(admins)[429] ?? 0)).toBe(60)
     expect((await a.from('203.0.113.34').get('/admin/users', { authorization: `Bearer ${key}` })).status).toBe(429)
+  })
+})
+
+describe('sign-up floods', () => {
+  it('successful sign-ups count too: parallel sign-ups from one IP create at most the budget of accounts', async () => {
+    const { from } = await server()
+    const budget = RATE_LIMIT_POLICY.registerPerIp.points
+    const results = await Promise.all(
+      Array.from({ length: budget + 10 }, () => from('203.0.113.60').post('/register', { email: uniqueEmail(), password: 'a perfectly fine passphrase' })),
+    )
+    const counts = tally(results)
+    expect(counts[201] ?? 0).toBeGreaterThan(0)
+    expect((counts[201] ?? 0) + (counts[503] ?? 0)).toBeLessThanOrEqual(budget)
+    expect(counts[429]).toBeGreaterThanOrEqual(10)
+    expect((await from('203.0.113.60').post('/register', { email: uniqueEmail(), password: 'a perfectly fine passphrase' })).status).toBe(429)
+    // Another address still signs up.
+    expect((await from('203.0.113.61').post('/register', { email: uniqueEmail(), password: 'a perfectly fine passphrase' })).status).toBe(201)
+  })
+
+  /** Keeps `workers` sign-ups in flight (from `ip(n)`) while `during` runs; returns what `during` returned. */
+  async function whileFlooding<T>(from: (ip: string) => { post: (path: string, json: unknown) => Promise<{ status: number }> }, ip: (n: number) => string, during: () => Promise<T>) {
+    let stop = false
+    let n = 0
+    const statuses: number[] = []
+    const worker = async () => {
+      while (!stop) {
+        n += 1
+        statuses.push((await from(ip(n)).post('/register', { email: uniqueEmail(), password: 'a perfectly fine passphrase' })).status)
+      }
+    }
+    const workers = Array.from({ length: 20 }, worker)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    try {
+      return { result: await during(), statuses }
+    } finally {
+      stop = true
+      await Promise.all(workers)
+    }
+  }
+
+  const ownerLogins = async (post: (json: unknown) => Promise<{ status: number }>, email: string, password: string) => {
+    const statuses: number[] = []
+    for (let i = 0; i < 9; i += 1) statuses.push((await post({ email, password })).status)
+    return statuses
+  }
+
+  it("a sign-up flood from one address leaves another address's logins answered", async () => {
+    const { app, from } = await server({ PASSWORD_HASH_CONCURRENCY: '2', PASSWORD_HASH_QUEUE: '4' })
+    const { email, password } = await registerAndLogin(app)
+    const { result, statuses } = await whileFlooding(from, () => '203.0.113.62', () =>
+      ownerLogins((json) => from('198.51.100.62').post('/login', json), email, password),
+    )
+    expect(result).toEqual(Array(9).fill(200))
+    expect(statuses).toContain(429)
+  })
+
+  it('a sign-up flood from many addresses cannot take the whole hash pool nor its login queue', async () => {
+    const { app, from } = await server({ PASSWORD_HASH_CONCURRENCY: '2', PASSWORD_HASH_QUEUE: '4' })
+    const { email, password } = await registerAndLogin(app)
+    const { result, statuses } = await whileFlooding(from, (n) => `198.18.${n >> 8}.${n & 255}`, () =>
+      ownerLogins((json) => from('198.51.100.63').post('/login', json), email, password),
+    )
+    expect(result).toEqual(Array(9).fill(200))
+    // The flood was real: its own queue overflowed.
+    expect(statuses).toContain(503)
   })
 })
