@@ -16,11 +16,12 @@ import { adminRoutes } from './routes/admin.js'
 import { authRoutes } from './routes/auth.js'
 import { docsRoutes } from './routes/docs.js'
 import { healthRoutes } from './routes/health.js'
-import { introspectRoutes } from './routes/introspect.js'
+import { FORM_BODY_PATHS, introspectRoutes } from './routes/introspect.js'
 import { meRoutes } from './routes/me.js'
 import { metricsRoutes, recordRequests } from './routes/metrics.js'
 import { wellKnownRoutes } from './routes/well-known.js'
 import { createServices } from './services/index.js'
+import { createReadinessCheck } from './services/readiness.js'
 import type { KeySet } from './services/keys.js'
 import type { Database } from './stores/db.js'
 import type { Denylist } from './stores/denylist.js'
@@ -50,13 +51,13 @@ export function createApp(deps: AppDeps) {
   const requireUser = createRequireUser({ tokens: services.tokens, sessions: services.sessions, clock })
 
   const app = new Hono<AppEnv>()
-  app.use(requestContext(logger), recordRequests(services.metrics), defaultHeaders, requireCanonicalPath, limitBody, requireMediaType((path) => path === '/introspect'))
+  app.use(requestContext(logger), recordRequests(services.metrics), defaultHeaders, requireCanonicalPath, limitBody, requireMediaType((path) => FORM_BODY_PATHS.has(path)))
   app.route('/', authRoutes(services, config, client))
   app.route('/', meRoutes(services, config, requireUser, client))
   app.route('/', introspectRoutes(services, config.introspectionClients, client))
   app.route('/', adminRoutes(services, config, client))
   app.route('/', wellKnownRoutes(keys))
-  app.route('/', healthRoutes(database, denylist, config.dependencyTimeoutMs))
+  app.route('/', healthRoutes(createReadinessCheck({ database, denylist, timeoutMs: config.dependencyTimeoutMs })))
   app.route('/', metricsRoutes(services.metrics, config.metricsToken, limitFailedAuthPerIp(services.limits.clientPerIp, client)))
   app.route('/', docsRoutes())
 

@@ -3,15 +3,9 @@ import type { IncomingMessage } from 'node:http'
 import { isIPv4, isIPv6 } from 'node:net'
 import proxyaddr from 'proxy-addr'
 import type { TrustProxy } from '../config.js'
+import type { ClientInfo } from '../client-info.js'
 import { deviceLabel } from './device.js'
 
-/** Who is calling, as recorded on sessions and security events. */
-export interface ClientInfo {
-  ip: string | null
-  userAgent: string | null
-  device: string
-  location: string | null
-}
 
 type TrustFn = (address: string, hop: number) => boolean
 
@@ -101,9 +95,4 @@ export function createClientReader(trust: TrustProxy, locate: (ip: string | null
     },
   }
   return reader
-}
-
-/** The client columns recorded on a security event. */
-export function clientFields(client: ClientInfo | null) {
-  return { ip: client?.ip ?? null, device: client?.device ?? null, location: client?.location ?? null }
 }

@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js'
 import type { IntrospectionClient } from '../config.js'
 import type { SessionRow } from '../stores/schema.js'
 import type { Auth } from '../services/sessions.js'
-import type { ClientInfo } from './client.js'
+import type { ClientInfo } from '../client-info.js'
 import { mediaType } from './validate.js'
 
 export type AppEnv = {

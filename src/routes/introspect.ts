@@ -14,6 +14,9 @@ const introspectBody = z.object({
   token_type_hint: z.string().max(64).optional(),
 })
 
+/** RFC 7662 §2.1 clients send form bodies: the one path where the app-wide JSON-only rule gives way. */
+export const FORM_BODY_PATHS: ReadonlySet<string> = new Set(['/introspect'])
+
 export function introspectRoutes(services: Services, clients: IntrospectionClient[], client: ClientReader) {
   // Failed client authentications per IP. Only this instance's memory is asked before each request,
   // so the hot path pays no extra Redis round trip; failures are still counted in the shared store.

@@ -7,7 +7,7 @@ import type { Db } from '../stores/db.js'
 import type { EventRecorder } from './events.js'
 import type { UserRow } from '../stores/schema.js'
 import { findUserByEmail, findUserById, insertUser, searchUsersByEmail, updatePasswordHash } from '../stores/users.js'
-import { clientFields, type ClientInfo } from '../http/client.js'
+import { clientFields, type ClientInfo } from '../client-info.js'
 import { passwordPolicyProblem, type PasswordHasher } from './passwords.js'
 import { isWellFormedUnicode } from '../text.js'
 

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js'
 import type { Config } from '../config.js'
 import { AppError, type EndReason } from '../errors.js'
-import { clientFields, type ClientInfo } from '../http/client.js'
+import { clientFields, type ClientInfo } from '../client-info.js'
 import type { Db } from '../stores/db.js'
 import { listEvents, type EventCursor, type SecurityEventType } from '../stores/events.js'
 import type { EventRecorder } from './events.js'
