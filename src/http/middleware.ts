@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Context, MiddlewareHandler } from 'hono'
 import { timingSafeEqual, createHash } from 'node:crypto'
 import { AppError } from '../errors.js'
+import { runWithRequestLogger } from '../request-context.js'
 import type { Logger } from '../logger.js'
 import type { IntrospectionClient } from '../config.js'
 import type { SessionRow } from '../stores/schema.js'
@@ -29,10 +30,12 @@ export function requestContext(logger: Logger): MiddlewareHandler<AppEnv> {
     const incoming = c.req.header('x-request-id')
     const requestId = incoming && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID()
     c.set('requestId', requestId)
-    c.set('log', logger.child({ reqId: requestId }))
+    const log = logger.child({ reqId: requestId })
+    c.set('log', log)
     c.header('X-Request-Id', requestId)
     const started = performance.now()
-    await next()
+    // Services reach this logger through request-context.ts: their lines carry the request id too.
+    await runWithRequestLogger(log, next)
     // Path only: never the query string, headers or body, which may carry secrets.
     c.var.log.info(
       { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },

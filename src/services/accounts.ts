@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js'
 import type { Config } from '../config.js'
 import { AppError } from '../errors.js'
 import { describeError, type Logger } from '../logger.js'
+import { requestLogger } from '../request-context.js'
 import type { Db } from '../stores/db.js'
 import type { EventRecorder } from './events.js'
 import type { UserRow } from '../stores/schema.js'
@@ -85,7 +86,7 @@ export function createAccountService({ db, clock, config, passwords, events, log
         await passwords
           .hash(password)
           .then((hash) => updatePasswordHash(db, user.id, hash))
-          .catch((error: unknown) => logger.warn({ err: describeError(error) }, 'password rehash failed'))
+          .catch((error: unknown) => requestLogger(logger).warn({ err: describeError(error) }, 'password rehash failed'))
       }
       return user
     },
