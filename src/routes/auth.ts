@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono'
+import { getCookie, setCookie } from 'hono/cookie'
 import { z } from 'zod'
 import type { Config } from '../config.js'
 import { AppError } from '../errors.js'
@@ -6,6 +7,7 @@ import type { ClientReader } from '../http/client.js'
 import { bearerToken, type AppEnv } from '../http/middleware.js'
 import { everyAttemptCounts, failuresAre, limitFailures, reserveAttempts } from '../http/rate-limit.js'
 import { accountKey } from '../services/rate-limits.js'
+import { DEVICE_COOKIE_MAX_AGE_S, DEVICE_COOKIE_NAME } from '../services/device-cookies.js'
 import { presentTokenPair, presentUser } from '../http/present.js'
 import { readBodyText } from '../http/body.js'
 import { jsonBody, parseJson, readJson, validate } from '../http/validate.js'
@@ -30,16 +32,29 @@ export function authRoutes(services: Services, config: Config, client: ClientRea
     const key = await account(c)
     return key ? `${key}:${ip(c)}` : null
   }
+  /** The device a login comes from, when it presents a valid device cookie for the account it names. */
+  const knownDevice = async (c: Context<AppEnv>) => {
+    const key = await account(c)
+    const device = key ? services.deviceCookies.verify(key, getCookie(c, DEVICE_COOKIE_NAME, 'host')) : null
+    return device ? `${key}:${device}` : null
+  }
   const isUnauthorized = (status: number) => status === 401
   // Every sign-up attempt spends a point, successes too: one address cannot mint accounts (or fill the
   // hash pool) without end. Reserved before the work, so parallel sign-ups cannot outrun it either.
   const limitSignUps = reserveAttempts(everyAttemptCounts, [{ limiter: limits.registerPerIp, key: ip }])
   // A password check is slow (argon2id) and answers a guess: every login reserves its points first.
-  const limitFailedLogins = reserveAttempts(failuresAre(401), [
-    { limiter: limits.loginPerIp, key: ip },
-    { limiter: limits.loginPerAccountAndIp, key: accountAndIp, resetOnSuccess: true },
-    { limiter: limits.loginPerAccount, key: account },
-  ])
+  // A known device (OWASP's device cookie) is judged by its own budget only, so failures an attacker
+  // piles onto the account or an IP never lock out the owner's own browsers; unknown clients (and a
+  // device whose budget is spent) get the account and IP budgets.
+  const limitFailedLogins = reserveAttempts(
+    failuresAre(401),
+    [
+      { limiter: limits.loginPerIp, key: ip },
+      { limiter: limits.loginPerAccountAndIp, key: accountAndIp, resetOnSuccess: true },
+      { limiter: limits.loginPerAccount, key: account },
+    ],
+    { knownClient: { limiter: limits.loginPerDevice, key: knownDevice, resetOnSuccess: true } },
+  )
   const limitFailedTokens = limitFailures(isUnauthorized, [{ limiter: limits.refreshPerIp, key: ip }])
 
   return new Hono<AppEnv>()
@@ -51,6 +66,15 @@ export function authRoutes(services: Services, config: Config, client: ClientRea
     .post('/login', limitFailedLogins, async (c) => {
       const { email, password } = await jsonBody(c, credentials)
       const issued = await services.sessions.login(email, password, client.info(c))
+      // A fresh device cookie on every successful login: this client is known from now on.
+      setCookie(c, DEVICE_COOKIE_NAME, services.deviceCookies.issue(accountKey(email)), {
+        prefix: 'host',
+        path: '/',
+        secure: true,
+        httpOnly: true,
+        sameSite: 'Strict',
+        maxAge: DEVICE_COOKIE_MAX_AGE_S,
+      })
       return c.json(presentTokenPair(issued, config))
     })
     .post('/refresh', limitFailedTokens, async (c) => {

@@ -9,6 +9,7 @@ import type { Db } from '../stores/db.js'
 import type { Denylist } from '../stores/denylist.js'
 import { createAccountService } from './accounts.js'
 import { createCleanupService } from './cleanup.js'
+import { createDeviceCookies } from './device-cookies.js'
 import { createEventRecorder } from './events.js'
 import { createIntrospectionService } from './introspection.js'
 import type { KeySet } from './keys.js'
@@ -66,7 +67,8 @@ export function createServices({ config, db, denylist, redis, clock, logger, key
   const cleanup = createCleanupService({ db, clock, config, logger })
   const webhooks = createWebhookWorker({ db, clock, config, logger, onDelivery: (result) => metrics.webhookDeliveries.inc({ result }) })
   const limits = createRateLimiters(redis, config.redisKeyPrefix)
-  return { db, clock, metrics, limits, webhooks, passwords, tokens, revocation, accounts, sessions, management, introspection, cleanup }
+  const deviceCookies = createDeviceCookies(keys.deviceCookieKey)
+  return { db, clock, metrics, limits, deviceCookies, webhooks, passwords, tokens, revocation, accounts, sessions, management, introspection, cleanup }
 }
 
 export type Services = ReturnType<typeof createServices>

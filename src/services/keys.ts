@@ -23,6 +23,8 @@ export interface KeySet {
   verificationKeys: Map<string, KeyObject>
   /** Server-side secret for deriving a rotated refresh token's successor (see services/tokens.ts). */
   refreshSuccessorKey: Buffer
+  /** Server-side secret that signs login device cookies (see services/device-cookies.ts). */
+  deviceCookieKey: Buffer
 }
 
 const GENERATED_KEY_FILE = 'jwt-ed25519.pem'
@@ -91,5 +93,6 @@ export async function loadKeySet(privateKeyText: string, previousPublicKeys: str
     jwks: { keys },
     verificationKeys,
     refreshSuccessorKey: Buffer.from(hkdfSync('sha256', der, 'sessiond', 'refresh-token-successor', 32)),
+    deviceCookieKey: Buffer.from(hkdfSync('sha256', der, 'sessiond', 'login-device-cookie', 32)),
   }
 }

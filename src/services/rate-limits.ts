@@ -11,6 +11,7 @@ export const RATE_LIMIT_POLICY = {
   loginPerIp: { points: 100, durationS: 15 * 60, blockS: 15 * 60, what: 'failed logins per IP' },
   loginPerAccountAndIp: { points: 10, durationS: 60 * 60, blockS: 15 * 60, what: 'consecutive failed logins per account and IP (reset by a success)' },
   loginPerAccount: { points: 50, durationS: 60 * 60, blockS: 5 * 60, what: 'failed logins per account from any IP (soft: slows a distributed attack)' },
+  loginPerDevice: { points: 10, durationS: 60 * 60, blockS: 60 * 60, what: 'consecutive failed logins from a known device (a valid device cookie for the account; reset by a success)' },
   registerPerIp: { points: 30, durationS: 60 * 60, blockS: 60 * 60, what: 'sign-up attempts per IP, accounts created included' },
   refreshPerIp: { points: 60, durationS: 15 * 60, blockS: 15 * 60, what: 'failed refreshes or logouts per IP' },
   passwordPerAccount: { points: 10, durationS: 60 * 60, blockS: 15 * 60, what: 'wrong passwords at /me/password and /me/reauthenticate per account' },

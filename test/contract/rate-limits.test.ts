@@ -305,3 +305,87 @@ describe('sign-up floods', () => {
     expect(statuses).toContain(503)
   })
 })
+
+describe('targeted lockout: a known device is judged by its own budget', () => {
+  const deviceCookie = (res: { headers: Headers }) => {
+    const header = res.headers.getSetCookie().find((cookie) => cookie.startsWith('__Host-sessiond_device='))
+    return header ? header.split(';')[0]! : null
+  }
+
+  it('a successful login sets a long-lived __Host- device cookie (HttpOnly, Secure, SameSite=Strict) holding no token', async () => {
+    const { app, from } = await server()
+    const { email, password } = await registerAndLogin(app)
+    const res = await from('203.0.113.70').post('/login', { email, password })
+    expect(res.status).toBe(200)
+    const header = res.headers.getSetCookie().find((cookie) => cookie.startsWith('__Host-sessiond_device='))!
+    expect(header).toMatch(/; Max-Age=\d{7,}/)
+    expect(header).toMatch(/; Path=\//)
+    expect(header).toMatch(/; Secure/)
+    expect(header).toMatch(/; HttpOnly/)
+    expect(header).toMatch(/; SameSite=Strict/)
+    expect(header).not.toMatch(/Domain=/i)
+    const value = deviceCookie(res)!.split('=')[1]!
+    expect(value).not.toContain(res.body.accessToken)
+    expect(value).not.toContain(res.body.refreshToken)
+    // Failed logins get none.
+    expect(deviceCookie(await from('203.0.113.70').post('/login', { email, password: 'not the password at all' }))).toBeNull()
+  })
+
+  it('50+ wrong logins over 5 IPs: the owner with the device cookie still gets in from a fresh IP on the other instance; an unknown client waits', async () => {
+    const [a, b] = await twoInstances()
+    const { email, password } = await registerAndLogin(a.app)
+    const owner = deviceCookie(await a.from('198.51.100.80').post('/login', { email, password }))!
+    expect(owner).toBeTruthy()
+
+    const attackers = ['203.0.113.81', '203.0.113.82', '203.0.113.83', '203.0.113.84', '203.0.113.85']
+    const perIp = RATE_LIMIT_POLICY.loginPerAccount.points / attackers.length + 2
+    const attack = await Promise.all(
+      attackers.map(async (ip) => {
+        const statuses: number[] = []
+        for (let i = 0; i < perIp; i += 1) statuses.push((await a.from(ip).post('/login', { email, password: `attack ${ip} ${i} guess` })).status)
+        return statuses
+      }),
+    )
+    expect(attack.flat().filter((status) => status === 401).length).toBe(RATE_LIMIT_POLICY.loginPerAccount.points)
+    // An unknown client, even with the right password and a fresh IP: the account is locked for now.
+    const unknown = await b.from('198.51.100.86').post('/login', { email, password })
+    expect(unknown.status).toBe(429)
+    // The owner's browser is known: its own budget decides, on either instance, from any IP.
+    const known = await b.from('198.51.100.87').post('/login', { email, password }, { cookie: owner })
+    expect(known.status).toBe(200)
+    const renewed = deviceCookie(known)!
+    expect(renewed).toBeTruthy()
+    expect((await a.from('198.51.100.88').post('/login', { email, password }, { cookie: renewed })).status).toBe(200)
+  })
+
+  it("a device cookie counts only for its own account, and a forged or altered one is unknown", async () => {
+    const { app, from } = await server()
+    const victim = await registerAndLogin(app)
+    const other = await registerAndLogin(app)
+    // The attacker's own account gives them a genuine cookie: it is not one for the victim.
+    const attackersCookie = deviceCookie(await from('198.51.100.90').post('/login', { email: other.email, password: other.password }))!
+    for (let i = 0; i < RATE_LIMIT_POLICY.loginPerAccount.points; i += 1) {
+      await from(`203.0.113.${100 + (i % 5)}`).post('/login', { email: victim.email, password: `spray ${i} guess guess` })
+    }
+    const [name, value] = attackersCookie.split('=') as [string, string]
+    const altered = `${name}=${value.slice(0, -2)}${value.endsWith('AA') ? 'AB' : 'AA'}`
+    for (const cookie of [attackersCookie, altered, `${name}=v1.forged.forged`, `${name}=`]) {
+      expect((await from('198.51.100.91').post('/login', { email: victim.email, password: victim.password }, { cookie })).status).toBe(429)
+    }
+  })
+
+  it('a device whose own budget is spent is an unknown client from then on', async () => {
+    const { app, from } = await server()
+    const { email, password } = await registerAndLogin(app)
+    const cookie = deviceCookie(await from('198.51.100.95').post('/login', { email, password }))!
+    for (let i = 0; i < RATE_LIMIT_POLICY.loginPerAccount.points; i += 1) {
+      await from(`203.0.113.${110 + (i % 5)}`).post('/login', { email, password: `spray ${i} guess guess` })
+    }
+    // The device's own wrong guesses are judged by its budget (401s), not by the locked account's.
+    for (let i = 0; i < RATE_LIMIT_POLICY.loginPerDevice.points; i += 1) {
+      expect((await from('198.51.100.96').post('/login', { email, password: `device guess ${i} guess` }, { cookie })).status).toBe(401)
+    }
+    // Spent: now it is unknown, and unknown clients meet the locked account budget.
+    expect((await from('198.51.100.97').post('/login', { email, password }, { cookie })).status).toBe(429)
+  })
+})
