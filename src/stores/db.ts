@@ -10,6 +10,7 @@ import { sql } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
 import type { ExtractTablesWithRelations } from 'drizzle-orm'
 import { schema } from './schema.js'
+import { watchedSockets, withDeadlines } from './postgres-deadline.js'
 
 /** The same queries run on postgres.js and PGlite through this type. */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>
@@ -37,15 +38,28 @@ export interface PostgresOptions {
   max?: number
 }
 
-/** Opens real Postgres through postgres.js, failing fast (never hanging) when it is down. */
+// TCP keepalive on every pool connection: an idle connection to a peer that is gone is noticed
+// (and replaced) within about this many seconds plus ten one-second probes.
+const KEEPALIVE_SECONDS = 10
+
+/**
+ * Opens real Postgres through postgres.js, failing fast (never hanging) when it is down: every
+ * ledger call (the wait for a connection, each query, each transaction as a whole) has a client-side
+ * deadline of `timeoutMs`, past which it is a 503 and a connection that stopped answering is
+ * destroyed (see postgres-deadline.ts). statement_timeout stays as the server-side backstop; a
+ * silent network never delivers it.
+ */
 export function openPostgres({ url, timeoutMs, max = 10 }: PostgresOptions): Database {
-  const client = postgres(url, {
+  const options: postgres.Options<Record<string, postgres.PostgresType>> & { socket: ReturnType<typeof watchedSockets> } = {
     max,
     connect_timeout: Math.max(1, Math.ceil(timeoutMs / 1000)),
     idle_timeout: 30,
+    keep_alive: KEEPALIVE_SECONDS,
+    socket: watchedSockets(timeoutMs),
     onnotice: () => {},
     connection: { statement_timeout: Math.max(timeoutMs * 2, 5000), application_name: 'sessiond' },
-  })
+  }
+  const client = withDeadlines(postgres(url, options), timeoutMs)
   const db = drizzlePostgres(client, { schema }) as unknown as Db
   const parsed = new URL(url)
   return {
