@@ -4,8 +4,9 @@ import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract, type Rat
 
 /**
  * Failure budgets. Only failures count (sign-ups: every attempt); they expire on their own, so an
- * attacker can slow an account down but never lock its owner out for good. The README's table is
- * generated from the same numbers.
+ * attacker can slow an account down but never lock its owner out for good (known devices have
+ * budgets of their own: see routes/auth.ts). test/readme-rate-limits.test.ts holds the README's table
+ * to these numbers.
  */
 export const RATE_LIMIT_POLICY = {
   loginPerIp: { points: 100, durationS: 15 * 60, blockS: 15 * 60, what: 'failed logins per IP' },
