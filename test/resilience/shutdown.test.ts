@@ -25,15 +25,18 @@ describe('SIGTERM', () => {
       // One slow hash at a time makes logins queue up: plenty of requests in flight when SIGTERM lands.
       PASSWORD_HASH_CONCURRENCY: '1',
       ARGON2_TIME_COST: '8',
+      // Each login below comes from its own address, so the per-account-and-IP budget (which reserves
+      // a point per login in flight) is not what this test measures.
+      TRUST_PROXY: 'loopback',
     })
     await waitForListening(service)
     const base = `http://127.0.0.1:${port}`
-    const post = (path: string, body: unknown) =>
-      fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    const post = (path: string, body: unknown, from = '203.0.113.1') =>
+      fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': from }, body: JSON.stringify(body) })
     const email = `drain-${Date.now()}@example.test`
     expect((await post('/register', { email, password: STRONG_PASSWORD })).status).toBe(201)
 
-    const inFlight = Array.from({ length: 12 }, () => post('/login', { email, password: STRONG_PASSWORD }).then((res) => res.status))
+    const inFlight = Array.from({ length: 12 }, (_, i) => post('/login', { email, password: STRONG_PASSWORD }, `203.0.113.${i + 10}`).then((res) => res.status))
     // Long enough for every connection to be accepted (even on a loaded machine), far shorter than the queue.
     await new Promise((resolve) => setTimeout(resolve, 400))
     service.child.kill('SIGTERM')

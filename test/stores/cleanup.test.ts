@@ -45,8 +45,10 @@ describe('retention cleanup', () => {
     const clock = createFakeClock()
     const { app } = await buildTestApp({ clock, database })
     const { email, password } = await registerAndLogin(app)
-    const logins = await Promise.all(Array.from({ length: 30 }, () => call(app, 'POST', '/login', { json: { email, password } })))
-    for (const login of logins) await call(app, 'POST', '/logout', { bearer: login.body.accessToken })
+    for (let i = 0; i < 30; i += 1) {
+      const login = await call(app, 'POST', '/login', { json: { email, password } })
+      await call(app, 'POST', '/logout', { bearer: login.body.accessToken })
+    }
     clock.advance(31 * DAY)
 
     const config = { sessionRetentionMs: 30 * DAY, eventRetentionMs: 365 * DAY, sessionIdleTimeoutMs: 7 * DAY, cleanupIntervalMs: 3_600_000 }
