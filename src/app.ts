@@ -25,7 +25,7 @@ import { createReadinessCheck } from './services/readiness.js'
 import type { KeySet } from './services/keys.js'
 import type { Database } from './stores/db.js'
 import type { Denylist } from './stores/denylist.js'
-import { isDependencyFailure } from './stores/failures.js'
+import { isDependencyFailure } from './stores/connection-errors.js'
 
 export interface AppDeps {
   config: Config

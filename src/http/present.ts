@@ -1,6 +1,6 @@
 import type { SecurityEventRow, SessionRow, UserRow } from '../stores/schema.js'
 import type { EventCursor } from '../stores/events.js'
-import { sessionExpiresAt, type TimeoutConfig } from '../services/session-clock.js'
+import { sessionExpiresAt, type TimeoutConfig } from '../services/session-expiry.js'
 import type { IssuedTokens } from '../services/sessions.js'
 
 // The only place Dates become ISO strings.

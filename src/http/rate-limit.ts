@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { AppError } from '../errors.js'
-import { PoolFullError } from '../services/limiter.js'
+import { PoolFullError } from '../services/hash-queue.js'
 import type { Admission, FailureLimiter, Outcome, Reservation } from '../services/rate-limits.js'
 import type { ClientReader } from './client.js'
 import type { AppEnv } from './middleware.js'

@@ -2,7 +2,7 @@ import argon2 from 'argon2'
 import { randomBytes } from 'node:crypto'
 import { dictionary } from '@zxcvbn-ts/language-common'
 import type { Argon2Params } from '../config.js'
-import { createConcurrencyLimiter } from './limiter.js'
+import { createConcurrencyLimiter } from './hash-queue.js'
 
 export const PASSWORD_MAX_CODE_POINTS = 256
 const COMMON_PASSWORD_COUNT = 10_000

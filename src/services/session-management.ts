@@ -18,7 +18,7 @@ import { deleteUser, findUserById, setDisabled, setPassword } from '../stores/us
 import { passwordPolicyProblem, type PasswordHasher } from './passwords.js'
 import { isWellFormedUnicode } from '../text.js'
 import type { RevocationService } from './revocation.js'
-import { isSessionActive } from './session-clock.js'
+import { isSessionActive } from './session-expiry.js'
 import type { Auth, IssuedTokens, SessionService } from './sessions.js'
 
 export interface SessionManagementDeps {

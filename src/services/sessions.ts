@@ -27,7 +27,7 @@ import { findUserById, lockUser } from '../stores/users.js'
 import type { AccountService } from './accounts.js'
 import type { KeySet } from './keys.js'
 import type { RevocationService } from './revocation.js'
-import { isSessionActive, sessionExpiresAt } from './session-clock.js'
+import { isSessionActive, sessionExpiresAt } from './session-expiry.js'
 import { hashToken, mintRefreshToken, successorRefreshToken, type AccessClaims, type TokenService } from './tokens.js'
 
 /** The caller behind a verified, unrevoked access token. */
