@@ -66,7 +66,7 @@ export function createServices({ config, db, denylist, redis, clock, logger, key
   const management = createSessionManagement({ db, clock, config, passwords, sessions, revocation, events })
   const cleanup = createCleanupService({ db, clock, config, logger })
   const webhooks = createWebhookWorker({ db, clock, config, logger, onDelivery: (result) => metrics.webhookDeliveries.inc({ result }) })
-  const limits = createRateLimiters(redis, config.redisKeyPrefix)
+  const limits = createRateLimiters(redis, config.redisKeyPrefix, clock)
   const deviceCookies = createDeviceCookies(keys.deviceCookieKey)
   return { db, clock, metrics, limits, deviceCookies, webhooks, passwords, tokens, revocation, accounts, sessions, management, introspection, cleanup }
 }

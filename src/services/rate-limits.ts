@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import type { Clock } from '../clock.js'
 import type { Redis } from 'ioredis'
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract, type RateLimiterRes } from 'rate-limiter-flexible'
 
@@ -71,17 +72,18 @@ const IN_FLIGHT_RETRY_MS = 1000
 const isLimiterRes = (value: unknown): value is RateLimiterRes =>
   typeof value === 'object' && value !== null && typeof (value as RateLimiterRes).msBeforeNext === 'number'
 
-function wrap(limiter: RateLimiterAbstract, points: number, blockS: number): FailureLimiter {
+function wrap(limiter: RateLimiterAbstract, points: number, blockS: number, clock: Clock): FailureLimiter {
+  const nowMs = () => clock.now().getTime()
   // Blocks this instance has seen, so a blocked key costs no Redis round trip on the next request.
   const localBlocks = new Map<string, number>()
   const remember = (key: string, ms: number) => {
     if (localBlocks.size >= LOCAL_BLOCKS_MAX) localBlocks.delete(localBlocks.keys().next().value!)
-    localBlocks.set(key, Date.now() + ms)
+    localBlocks.set(key, nowMs() + ms)
   }
   const localWait = (key: string) => {
     const until = localBlocks.get(key)
     if (until === undefined) return 0
-    if (until > Date.now()) return until - Date.now()
+    if (until > nowMs()) return until - nowMs()
     localBlocks.delete(key)
     return 0
   }
@@ -154,13 +156,13 @@ function wrap(limiter: RateLimiterAbstract, points: number, blockS: number): Fai
  * One limiter per policy line, in Redis when there is one (shared by every instance), with an
  * in-memory insurance limiter that answers at once while Redis is down; in memory otherwise.
  */
-export function createRateLimiters(redis: Redis | null, prefix: string): Record<LimitName, FailureLimiter> {
+export function createRateLimiters(redis: Redis | null, prefix: string, clock: Clock): Record<LimitName, FailureLimiter> {
   const entries = Object.entries(RATE_LIMIT_POLICY).map(([name, policy]) => {
     // No blockDuration: locks are set by `wrap` (LOCKED points for blockS) when failures spend the budget.
     const options = { keyPrefix: `${prefix}rl:${name}`, points: policy.points, duration: policy.durationS }
     const memory = new RateLimiterMemory(options)
     const limiter = redis ? new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: memory }) : memory
-    return [name, wrap(limiter, policy.points, policy.blockS)]
+    return [name, wrap(limiter, policy.points, policy.blockS, clock)]
   })
   return Object.fromEntries(entries) as Record<LimitName, FailureLimiter>
 }
