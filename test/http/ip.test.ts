@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { rateLimitKey } from '../../src/http/client.js'
+import { normaliseIp, rateLimitKey } from '../../src/http/ip.js'
 
 describe('rate-limit keys of client addresses', () => {
   it.each([
@@ -31,5 +31,27 @@ describe('rate-limit keys of client addresses', () => {
     ['not-an-address', 'not-an-address'],
   ])('%s → %s', (address, key) => {
     expect(rateLimitKey(address)).toBe(key)
+  })
+})
+
+describe('the one spelling of a client address (sessions, events and GeoIP agree)', () => {
+  it.each([
+    ['203.0.113.7', '203.0.113.7'],
+    [' 203.0.113.7 ', '203.0.113.7'],
+    // An IPv4 client on a dual-stack socket, however the mapped address is spelled.
+    ['::ffff:198.51.100.20', '198.51.100.20'],
+    ['::FFFF:c633:6414', '198.51.100.20'],
+    ['0:0:0:0:0:ffff:198.51.100.20', '198.51.100.20'],
+    ['0000:0000:0000:0000:0000:ffff:c633:6414', '198.51.100.20'],
+    // Real IPv6 stays as sent (NAT64 is a real IPv6 peer, only its budget is the IPv4 one).
+    ['2001:db8::1', '2001:db8::1'],
+    ['64:ff9b::c633:6414', '64:ff9b::c633:6414'],
+    ['fe80::1%eth0', 'fe80::1%eth0'],
+    // Not an address at all.
+    ['not-an-address', null],
+    ['', null],
+    [null, null],
+  ])('%s → %s', (address, expected) => {
+    expect(normaliseIp(address)).toBe(expected)
   })
 })
