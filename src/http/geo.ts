@@ -1,5 +1,6 @@
 import { BlockList, isIP } from 'node:net'
 import { open } from 'maxmind'
+import { normaliseIp } from './ip.js'
 
 /** Approximate location for an IP: "Berlin, DE", "US" (country only), or null when unknown. */
 export type Locate = (ip: string | null) => string | null
@@ -41,25 +42,6 @@ for (const [net, prefix] of [
   ['ff00::', 8], // multicast
 ] as const) {
   NON_PUBLIC.addSubnet(net, prefix, 'ipv6')
-}
-
-// IPv4-mapped IPv6, as dual-stack sockets report IPv4 clients: "::ffff:1.2.3.4" or "::ffff:102:304"
-// (also spelled out as "0:0:0:0:0:ffff:…").
-const MAPPED_DOTTED = /^(?:::|(?:0{1,4}:){5})ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i
-const MAPPED_HEX = /^(?:::|(?:0{1,4}:){5})ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i
-
-/** "::ffff:1.2.3.4" → "1.2.3.4"; any other valid IP as given (trimmed); null when not an IP at all. */
-function normaliseIp(raw: string): string | null {
-  const ip = raw.trim()
-  const dotted = MAPPED_DOTTED.exec(ip)
-  if (dotted?.[1] && isIP(dotted[1]) === 4) return dotted[1]
-  const hex = MAPPED_HEX.exec(ip)
-  if (hex?.[1] && hex[2]) {
-    const hi = parseInt(hex[1], 16)
-    const lo = parseInt(hex[2], 16)
-    return `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`
-  }
-  return isIP(ip) ? ip : null
 }
 
 function isPublic(ip: string): boolean {
