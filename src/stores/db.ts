@@ -60,7 +60,7 @@ export function openPostgres({ url, timeoutMs, max = 10 }: PostgresOptions): Dat
     connection: { statement_timeout: Math.max(timeoutMs * 2, 5000), application_name: 'sessiond' },
   }
   const client = withDeadlines(postgres(url, options), timeoutMs)
-  const db = drizzlePostgres(client, { schema }) as unknown as Db
+  const db = drizzlePostgres(client, { schema })
   const parsed = new URL(url)
   return {
     db,
@@ -92,7 +92,7 @@ export async function openPglite(dataDir: string | null): Promise<Database> {
   if (dataDir) mkdirSync(dataDir, { recursive: true })
   const client = dataDir ? new PGlite(dataDir) : new PGlite()
   await client.waitReady
-  const db = drizzlePglite(client, { schema }) as unknown as Db
+  const db = drizzlePglite(client, { schema })
   return {
     db,
     kind: 'pglite',

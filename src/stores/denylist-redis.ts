@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { Redis } from 'ioredis'
+import type { Redis, Result } from 'ioredis'
 import type { Denylist, DenylistAnswer, RevokedEntry } from './denylist.js'
 
 /**
@@ -42,10 +42,13 @@ return 1`
 
 const REBUILD_BATCH = 1000
 
-interface DenylistCommands {
-  denylistRevoke(key: string, sessionId: string, ttlMs: number): Promise<number>
-  denylistCheck(key: string, sessionId: string): Promise<number>
-  denylistComplete(nonceKey: string, key: string, nonce: string, written: number): Promise<number>
+// The scripts below, as ioredis commands (registered with defineCommand) on clients and pipelines.
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    denylistRevoke(key: string, sessionId: string, ttlMs: number): Result<number, Context>
+    denylistCheck(key: string, sessionId: string): Result<number, Context>
+    denylistComplete(nonceKey: string, key: string, nonce: string, written: number): Result<number, Context>
+  }
 }
 
 /** The Redis denylist. Run Redis with `maxmemory-policy noeviction`; see `evictionPolicy`. */
@@ -56,17 +59,16 @@ export function createRedisDenylist(redis: Redis, prefix: string): Denylist {
   redis.defineCommand('denylistRevoke', { numberOfKeys: 1, lua: REVOKE })
   redis.defineCommand('denylistCheck', { numberOfKeys: 1, lua: CHECK })
   redis.defineCommand('denylistComplete', { numberOfKeys: 2, lua: COMPLETE })
-  const commands = redis as unknown as DenylistCommands
   const ttl = (ttlMs: number) => Math.max(1, Math.ceil(ttlMs))
 
   return {
     kind: 'redis',
     async revoke(sessionId, ttlMs) {
-      await commands.denylistRevoke(key, sessionId, ttl(ttlMs))
+      await redis.denylistRevoke(key, sessionId, ttl(ttlMs))
     },
     async check(sessionId): Promise<DenylistAnswer> {
       try {
-        const answer = await commands.denylistCheck(key, sessionId)
+        const answer = await redis.denylistCheck(key, sessionId)
         if (answer === -1) return 'unknown'
         return answer === 1 ? 'revoked' : 'not_revoked'
       } catch {
@@ -81,13 +83,13 @@ export function createRedisDenylist(redis: Redis, prefix: string): Denylist {
       await redis.set(nonceKey, nonce, 'PX', 60_000)
       const entries = await load()
       for (let start = 0; start < entries.length; start += REBUILD_BATCH) {
-        const pipeline = redis.pipeline() as unknown as DenylistCommands & { exec(): Promise<[Error | null, unknown][] | null> }
+        const pipeline = redis.pipeline()
         for (const entry of entries.slice(start, start + REBUILD_BATCH)) pipeline.denylistRevoke(key, entry.sessionId, ttl(entry.ttlMs))
         const results = await pipeline.exec()
         const failed = results?.find(([error]) => error)
         if (failed) throw failed[0]
       }
-      return (await commands.denylistComplete(nonceKey, key, nonce, entries.length)) === 1
+      return (await redis.denylistComplete(nonceKey, key, nonce, entries.length)) === 1
     },
     async evictionPolicy() {
       const info = await redis.info('memory')
