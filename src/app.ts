@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { Redis } from 'ioredis'
 import type { Clock } from './clock.js'
 import type { Config } from './config.js'
@@ -83,7 +84,9 @@ function renderError(c: Context<AppEnv>, error: unknown): Response {
   const body: Record<string, unknown> = { error: publicCode(code), message: appError.message }
   if (extra.details !== undefined) body.details = extra.details
   if (extra.reason !== undefined) body.reason = extra.reason
-  return c.json(body, CATALOGUE[code].status as 400)
+  // Every catalogue status is a literal of a response with a body, so this needs no cast.
+  const status: ContentfulStatusCode = CATALOGUE[code].status
+  return c.json(body, status)
 }
 
 function toAppError(c: Context<AppEnv>, error: unknown): AppError {

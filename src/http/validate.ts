@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import type { z } from 'zod'
-import { AppError } from '../errors.js'
+import { AppError, type ErrorCode } from '../errors.js'
+import { canonicalUuid } from '../uuid.js'
 import { readBodyText } from './body.js'
 
 /** zod issues → the `details` clients see: where and what, never the rejected value (it may be a password). */
@@ -35,4 +36,14 @@ export function parseJson(text: string): unknown {
 /** The media type without parameters, lower-cased: "application/json; charset=utf-8" → "application/json". */
 export function mediaType(c: Context): string {
   return (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+}
+
+/**
+ * A path parameter that names a row by UUID, in its canonical spelling. Anything else cannot name one:
+ * `notFound` (the same 404 as an unknown id, so a malformed id is no oracle).
+ */
+export function uuidParam(text: string, notFound: ErrorCode): string {
+  const id = canonicalUuid(text)
+  if (!id) throw new AppError(notFound)
+  return id
 }

@@ -6,13 +6,11 @@ import type { Config } from '../config.js'
 import { AppError } from '../errors.js'
 import { bearerToken, secretsEqual, type AppEnv } from '../http/middleware.js'
 import { presentSession, presentUser } from '../http/present.js'
-import { validate } from '../http/validate.js'
+import { uuidParam, validate } from '../http/validate.js'
 import { fitsPostgresText } from '../text.js'
 import type { ClientReader } from '../http/client.js'
 import { limitFailedAuthPerIp } from '../http/rate-limit.js'
 import type { Services } from '../services/index.js'
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** Names a key in the logs without revealing it: the first 8 hex digits of its SHA-256. */
 export function keyFingerprint(key: string): string {
@@ -33,10 +31,7 @@ export function requireAdmin(keys: string[]): MiddlewareHandler<AppEnv> {
   }
 }
 
-function userIdParam(id: string): string {
-  if (!UUID.test(id)) throw new AppError('user_not_found')
-  return id.toLowerCase()
-}
+const userIdParam = (id: string) => uuidParam(id, 'user_not_found')
 
 export function adminRoutes(services: Services, config: Config, client: ClientReader) {
   const { management } = services
@@ -76,9 +71,7 @@ export function adminRoutes(services: Services, config: Config, client: ClientRe
       return c.body(null, 204)
     })
     .delete('/admin/sessions/:id', admin, async (c) => {
-      const id = c.req.param('id')
-      if (!UUID.test(id)) throw new AppError('session_not_found')
-      await management.adminRevokeSession(id.toLowerCase(), c.var.adminKey)
+      await management.adminRevokeSession(uuidParam(c.req.param('id'), 'session_not_found'), c.var.adminKey)
       return c.body(null, 204)
     })
     .post('/admin/sessions/revoke-all', admin, async (c) => {

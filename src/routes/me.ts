@@ -6,11 +6,10 @@ import type { ClientReader } from '../http/client.js'
 import type { AppEnv } from '../http/middleware.js'
 import { failuresAre, reserveAttempts } from '../http/rate-limit.js'
 import { decodeCursor, encodeCursor, presentEvent, presentSession, presentTokenPair, presentUser } from '../http/present.js'
-import { jsonBody, validate } from '../http/validate.js'
+import { jsonBody, uuidParam, validate } from '../http/validate.js'
 import type { Services } from '../services/index.js'
 import { MAX_EVENT_PAGE } from '../services/session-management.js'
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const passwordField = z.string().min(1).max(1024)
 const eventsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_EVENT_PAGE).default(20),
@@ -40,10 +39,8 @@ export function meRoutes(services: Services, config: Config, requireUser: Middle
       return c.json({ sessions: sessions.map((session) => presentSession(session, config, c.var.auth.sessionId)) })
     })
     .delete('/me/sessions/:id', requireUser, async (c) => {
-      const id = c.req.param('id')
-      // A malformed id cannot name a session: the same 404 as someone else's (no oracle).
-      if (!UUID.test(id)) throw new AppError('session_not_found')
-      await management.revokeOwn(c.var.auth, c.var.session, id.toLowerCase(), client.info(c))
+      const id = uuidParam(c.req.param('id'), 'session_not_found')
+      await management.revokeOwn(c.var.auth, c.var.session, id, client.info(c))
       return c.body(null, 204)
     })
     .post('/me/sessions/revoke-all', requireUser, async (c) => {

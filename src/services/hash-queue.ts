@@ -77,8 +77,5 @@ export function createConcurrencyLimiter(concurrency: number, queueLimit: number
     runSecondary<T>(job: () => Promise<T>): Promise<T> {
       return runIn(secondary ? 'secondary' : 'primary', job)
     },
-    get pending() {
-      return { running, waiting: waiting.length, secondaryRunning, secondaryWaiting: secondaryWaiting.length }
-    },
   }
 }

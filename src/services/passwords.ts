@@ -75,7 +75,6 @@ export function createPasswordHasher({ params, concurrency, queueLimit }: Passwo
       await hasher.verify(await dummyHash, password)
       return false
     },
-    limiter,
   }
   return hasher
 }

@@ -2,12 +2,12 @@ import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto'
 import { SignJWT, jwtVerify, type JWTHeaderParameters } from 'jose'
 import type { KeySet } from './keys.js'
 import { JWT_ALGORITHM } from './keys.js'
+import { canonicalUuid } from '../uuid.js'
 
 /** RFC 9068 access-token media type, required on every token we accept. */
 export const ACCESS_TOKEN_TYP = 'at+jwt'
 /** RFC 8725 asks for a small leeway; the contract allows at most 5 s. */
 export const CLOCK_LEEWAY_SECONDS = 5
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 export interface AccessClaims {
   iss: string
@@ -67,7 +67,8 @@ export function createTokenService({ keys, issuer, audience, accessTokenTtlMs }:
           requiredClaims: ['exp', 'iat', 'sub', 'sid', 'jti'],
         })
         const { sub, sid, jti, iat, exp, auth_time } = payload
-        if (typeof sub !== 'string' || typeof sid !== 'string' || !UUID.test(sid) || typeof jti !== 'string') return null
+        // `sid` exactly as we mint it (lower case): denylist entries are keyed by that spelling.
+        if (typeof sub !== 'string' || typeof sid !== 'string' || canonicalUuid(sid) !== sid || typeof jti !== 'string') return null
         if (typeof iat !== 'number' || typeof exp !== 'number' || typeof auth_time !== 'number') return null
         return { iss: issuer, aud: audience, sub, sid, jti, iat, exp, auth_time }
       } catch {
