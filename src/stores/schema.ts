@@ -36,12 +36,16 @@ export const sessions = pgTable(
     authTime: at('auth_time').notNull(),
     endedAt: at('ended_at'),
     endReason: text('end_reason').$type<import('../errors.js').EndReason>(),
+    /** The operator's note when an operator ended it (shown to the user with the ended session). */
+    reasonNote: text('reason_note'),
   },
   (table) => [
     // /me/sessions: a user's active sessions, most recently active first.
     index('sessions_user_active_idx').on(table.userId, table.lastActiveAt.desc()).where(sql`ended_at IS NULL`),
     // Denylist rebuild and retention cleanup scan by end time.
     index('sessions_ended_at_idx').on(table.endedAt).where(sql`ended_at IS NOT NULL`),
+    // A user's ended sessions, most recently ended first (the account page's history).
+    index('sessions_user_ended_idx').on(table.userId, table.endedAt.desc()).where(sql`ended_at IS NOT NULL`),
     // Cleanup of sessions that timed out without ever being ended.
     index('sessions_open_absolute_idx').on(table.absoluteExpiresAt).where(sql`ended_at IS NULL`),
     index('sessions_open_last_active_idx').on(table.lastActiveAt).where(sql`ended_at IS NULL`),

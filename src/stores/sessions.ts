@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm'
+import { and, count, desc, eq, gt, isNull, lte, ne, or, sql } from 'drizzle-orm'
 import type { EndReason } from '../errors.js'
 import type { Executor } from './db.js'
 import { sessionTombstones, sessions, type SessionRow } from './schema.js'
@@ -116,4 +116,35 @@ export async function countSessionsActiveSince(db: Executor, since: Date): Promi
     .from(sessions)
     .where(and(isNull(sessions.endedAt), gt(sessions.lastActiveAt, since)))
   return row?.n ?? 0
+}
+
+/**
+ * A user's sessions that ended after `since`, most recently ended first, at most `limit`: the rows
+ * ended in the ledger (logout, revocation…) and, separately, the ones that timed out without being
+ * ended (`timedOutBefore`: idle or absolute end already passed), which the caller dates by their expiry.
+ */
+export async function listEndedSessions(
+  db: Executor,
+  query: { userId: string; since: Date; now: Date; idleCutoff: Date; limit: number },
+): Promise<{ ended: SessionRow[]; timedOut: SessionRow[] }> {
+  const ended = await db
+    .select()
+    .from(sessions)
+    .where(and(eq(sessions.userId, query.userId), gt(sessions.endedAt, query.since)))
+    .orderBy(desc(sessions.endedAt))
+    .limit(query.limit)
+  // Timed out: still open in the ledger, but idle past the timeout or past the absolute end.
+  const timedOut = await db
+    .select()
+    .from(sessions)
+    .where(
+      and(
+        eq(sessions.userId, query.userId),
+        isNull(sessions.endedAt),
+        or(lte(sessions.lastActiveAt, query.idleCutoff), lte(sessions.absoluteExpiresAt, query.now)),
+      ),
+    )
+    .orderBy(desc(sessions.lastActiveAt))
+    .limit(query.limit)
+  return { ended, timedOut }
 }

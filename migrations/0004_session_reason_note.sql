@@ -1,0 +1,2 @@
+ALTER TABLE "sessions" ADD COLUMN "reason_note" text;--> statement-breakpoint
+CREATE INDEX "sessions_user_ended_idx" ON "sessions" USING btree ("user_id","ended_at" DESC NULLS LAST) WHERE ended_at IS NOT NULL;
