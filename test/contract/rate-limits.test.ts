@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { basicAuth, buildTestApp, call, fetchJson, listen, registerAndLogin, testRedisPrefix, uniqueEmail } from '../support/app.js'
-import { RATE_LIMIT_POLICY } from '../../src/services/rate-limits.js'
+import { basicAuth, buildTestApp, call, fetchJson, listen, registerAndLogin, testRedisPrefix, uniqueEmail, type CallResult } from '../support/app.js'
+import { RATE_LIMIT_POLICY, type LimitName } from '../../src/services/rate-limits.js'
 import { startOwnRedis } from '../support/redis-server.js'
 import { openRedis, waitForRedis } from '../../src/stores/redis.js'
 import { createLogger } from '../../src/logger.js'
@@ -18,6 +18,8 @@ async function server(env: Record<string, string> = {}) {
   return { ...built, base, from }
 }
 
+type Server = Awaited<ReturnType<typeof server>>
+
 /** Two instances of one deployment: the same Redis and the same rate-limit keys. */
 async function twoInstances(env: Record<string, string> = {}) {
   const shared = { REDIS_KEY_PREFIX: `${testRedisPrefix()}pair-${randomUUID()}:`, ...env }
@@ -33,29 +35,188 @@ function tally(results: { status: number }[]): Record<number, number> {
 
 const LOGIN_ACCOUNT_IP = RATE_LIMIT_POLICY.loginPerAccountAndIp.points
 
-describe('login failures', () => {
-  it('after the budget of consecutive failures, the account is refused from that IP with 429 + Retry-After, even with the right password', async () => {
-    const { app, from, redis, config } = await server()
-    const { email, password } = await registerAndLogin(app)
-    const attacker = from('203.0.113.7')
-    for (let i = 0; i < LOGIN_ACCOUNT_IP; i += 1) {
-      expect((await attacker.post('/login', { email, password: `guess ${i} guess guess` })).status).toBe(401)
-    }
-    const blocked = await attacker.post('/login', { email, password })
+type Client = ReturnType<Server['from']>
+
+/** One row's world once set up: how the attacker fails, the right credentials, and other keys. */
+interface Scenario {
+  /** The i-th failure, sent by `client`. */
+  fail: (client: Client, i: number) => Promise<CallResult>
+  /** The right credentials (or the attacker's next try): refused under the spent key, even when right. */
+  right: (client: Client) => Promise<CallResult>
+  /** Requests under other keys, and what they answer: 429 only where the key dimension covers them. */
+  elsewhere: { who: string; send: () => Promise<CallResult>; status: number }[]
+}
+
+interface Row {
+  route: string
+  limit: LimitName
+  /** What the budget is counted per: the key that is spent. */
+  key: string
+  /** How the attacker fails, and the status each failure within the budget gets. */
+  how: string
+  failStatus: number
+  env?: Record<string, string>
+  scenario: (s: Server) => Promise<Scenario>
+}
+
+const ATTACKER = '203.0.113.7'
+const ELSEWHERE = '198.51.100.20'
+const ADMIN_KEY = 'admin-key-rate-limit-0123456789-0123456789'
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
+
+/** Every "fail N times, then 429" budget: N comes from RATE_LIMIT_POLICY, never from this file. */
+const BUDGETS: Row[] = [
+  {
+    route: 'POST /login',
+    limit: 'loginPerAccountAndIp',
+    key: 'account and IP',
+    how: 'wrong passwords for a known account',
+    failStatus: 401,
+    async scenario({ app, from }) {
+      const { email, password } = await registerAndLogin(app)
+      const neighbour = await registerAndLogin(app)
+      return {
+        fail: (client, i) => client.post('/login', { email, password: `guess ${i} guess guess` }),
+        right: (client) => client.post('/login', { email, password }),
+        elsewhere: [
+          // The owner, elsewhere, still gets in: the lock is per account and IP.
+          { who: 'the owner from another IP', send: () => from(ELSEWHERE).post('/login', { email, password }), status: 200 },
+          { who: 'another account from the same IP', send: () => from(ATTACKER).post('/login', { email: neighbour.email, password: neighbour.password }), status: 200 },
+        ],
+      }
+    },
+  },
+  {
+    route: 'POST /login',
+    limit: 'loginPerAccountAndIp',
+    key: 'account and IP',
+    how: 'an unknown email (limited like a known one: no oracle)',
+    failStatus: 401,
+    async scenario({ from }) {
+      const email = uniqueEmail()
+      return {
+        fail: (client) => client.post('/login', { email, password: 'wrong wrong wrong' }),
+        right: (client) => client.post('/login', { email, password: 'wrong wrong wrong' }),
+        elsewhere: [{ who: 'the same email from another IP', send: () => from(ELSEWHERE).post('/login', { email, password: 'wrong wrong wrong' }), status: 401 }],
+      }
+    },
+  },
+  {
+    route: 'POST /introspect',
+    limit: 'clientPerIp',
+    key: 'IP',
+    how: 'bad client credentials',
+    failStatus: 401,
+    async scenario({ from }) {
+      const form = (client: Client, authorization: string) => client.post('/introspect', { token: 'x' }, { authorization })
+      return {
+        fail: (client, i) => form(client, basicAuth('orders-api', `wrong-secret-${i}-wrong-secret-wrong`)),
+        right: (client) => form(client, basicAuth()),
+        elsewhere: [{ who: 'good credentials from another IP', send: () => form(from(ELSEWHERE), basicAuth()), status: 200 }],
+      }
+    },
+  },
+  {
+    route: 'GET /admin/users',
+    limit: 'clientPerIp',
+    key: 'IP',
+    how: 'bad admin keys',
+    failStatus: 401,
+    env: { ADMIN_API_KEY: ADMIN_KEY },
+    async scenario({ from }) {
+      return {
+        fail: (client, i) => client.get('/admin/users', bearer(`wrong-key-${i}`)),
+        right: (client) => client.get('/admin/users', bearer(ADMIN_KEY)),
+        elsewhere: [{ who: 'the right key from another IP', send: () => from(ELSEWHERE).get('/admin/users', bearer(ADMIN_KEY)), status: 200 }],
+      }
+    },
+  },
+  {
+    route: 'POST /refresh',
+    limit: 'refreshPerIp',
+    key: 'IP',
+    how: 'unknown refresh tokens',
+    failStatus: 401,
+    async scenario({ app, from }) {
+      const { tokens } = await registerAndLogin(app)
+      return {
+        fail: (client, i) => client.post('/refresh', { refreshToken: `guess-${i}` }),
+        right: (client) => client.post('/refresh', { refreshToken: tokens.refreshToken }),
+        // The 429 above did not spend the token: its owner, elsewhere, rotates it.
+        elsewhere: [{ who: 'a valid token from another IP', send: () => from(ELSEWHERE).post('/refresh', { refreshToken: tokens.refreshToken }), status: 200 }],
+      }
+    },
+  },
+  {
+    route: 'POST /me/reauthenticate',
+    limit: 'passwordPerAccount',
+    key: 'account',
+    how: 'wrong passwords with a valid access token',
+    failStatus: 403,
+    async scenario({ app, from }) {
+      const { tokens, password } = await registerAndLogin(app)
+      const neighbour = await registerAndLogin(app)
+      return {
+        fail: (client, i) => client.post('/me/reauthenticate', { password: `wrong ${i}` }, bearer(tokens.accessToken)),
+        right: (client) => client.post('/me/reauthenticate', { password }, bearer(tokens.accessToken)),
+        elsewhere: [
+          // Per account: a new IP buys no new guesses, and the account's neighbours are not affected.
+          { who: 'the same account from another IP', send: () => from(ELSEWHERE).post('/me/reauthenticate', { password }, bearer(tokens.accessToken)), status: 429 },
+          {
+            who: 'another account from the same IP',
+            send: () => from(ATTACKER).post('/me/reauthenticate', { password: neighbour.password }, bearer(neighbour.tokens.accessToken)),
+            status: 200,
+          },
+        ],
+      }
+    },
+  },
+  {
+    route: 'POST /register',
+    limit: 'registerPerIp',
+    key: 'IP',
+    how: 'sign-ups refused for a weak password (refused ones count)',
+    failStatus: 400,
+    async scenario({ from }) {
+      const signUp = (client: Client, password: string) => client.post('/register', { email: uniqueEmail(), password })
+      return {
+        fail: (client) => signUp(client, 'short'),
+        right: (client) => signUp(client, 'a perfectly fine passphrase'),
+        elsewhere: [{ who: 'a sign-up from another IP', send: () => signUp(from(ELSEWHERE), 'a perfectly fine passphrase'), status: 201 }],
+      }
+    },
+  },
+]
+
+describe('failure budgets: N failures under one key, then 429 + Retry-After for that key only', () => {
+  const titled = BUDGETS.map((row) => [`${row.route}: ${RATE_LIMIT_POLICY[row.limit].points} × ${row.failStatus} for ${row.how}, per ${row.key} (${row.limit})`, row] as const)
+  it.each(titled)('%s', async (_title, { limit, failStatus, env, scenario }) => {
+    const policy = RATE_LIMIT_POLICY[limit]
+    const s = await server(env)
+    const { fail, right, elsewhere } = await scenario(s)
+    const attacker = s.from(ATTACKER)
+    for (let i = 0; i < policy.points; i += 1) expect((await fail(attacker, i)).status).toBe(failStatus)
+
+    const blocked = await right(attacker)
     expect(blocked.status).toBe(429)
     expect(blocked.body.error).toBe('rate_limited')
-    const retryAfter = Number(blocked.headers.get('retry-after'))
-    expect(retryAfter).toBeGreaterThan(0)
-    expect(retryAfter).toBeLessThanOrEqual(RATE_LIMIT_POLICY.loginPerAccountAndIp.blockS)
+    const retryAfter = blocked.headers.get('retry-after')
+    expect(retryAfter).toMatch(/^\d+$/)
+    expect(Number(retryAfter)).toBeGreaterThan(0)
+    expect(Number(retryAfter)).toBeLessThanOrEqual(policy.blockS)
 
-    // The owner, elsewhere, still gets in: the lock is per account and IP.
-    expect((await from('198.51.100.20').post('/login', { email, password })).status).toBe(200)
-    // And the lock expires on its own: Redis holds it with a TTL, never for good.
-    const keys = await redis!.keys(`${config.redisKeyPrefix}rl:loginPerAccountAndIp*`)
-    expect(keys.length).toBeGreaterThan(0)
-    for (const key of keys) expect(await redis!.pttl(key)).toBeGreaterThan(0)
+    // The lock expires on its own: Redis holds it under one key with a TTL, never for good.
+    const keys = await s.redis!.keys(`${s.config.redisKeyPrefix}rl:${limit}:*`)
+    expect(keys).toHaveLength(1)
+    const ttl = await s.redis!.pttl(keys[0]!)
+    expect(ttl).toBeGreaterThan(0)
+    expect(ttl).toBeLessThanOrEqual(policy.blockS * 1000)
+
+    for (const { who, send, status } of elsewhere) expect({ who, status: (await send()).status }).toEqual({ who, status })
   })
+})
 
+describe('login failures', () => {
   it('a success resets the consecutive count', async () => {
     const { app, from } = await server()
     const { email, password } = await registerAndLogin(app)
@@ -64,14 +225,6 @@ describe('login failures', () => {
       for (let i = 0; i < LOGIN_ACCOUNT_IP - 1; i += 1) await client.post('/login', { email, password: 'wrong wrong wrong' })
       expect((await client.post('/login', { email, password })).status).toBe(200)
     }
-  })
-
-  it('an unknown email is limited the same way as a known one (no oracle)', async () => {
-    const { from } = await server()
-    const client = from('203.0.113.9')
-    const email = uniqueEmail()
-    for (let i = 0; i < LOGIN_ACCOUNT_IP; i += 1) await client.post('/login', { email, password: 'wrong wrong wrong' })
-    expect((await client.post('/login', { email, password: 'wrong wrong wrong' })).status).toBe(429)
   })
 
   it('keeps working while the limiter store (Redis) is down: memory takes over, logins are not 503', async () => {
@@ -84,60 +237,6 @@ describe('login failures', () => {
     expect((await call(app, 'POST', '/login', { json: { email, password: 'nope nope nope' } })).status).toBe(401)
     expect((await call(app, 'POST', '/login', { json: { email, password } })).status).toBe(200)
     redis.disconnect()
-  })
-})
-
-describe('other routes that take secrets', () => {
-  it('/introspect: bad client credentials per IP, then 429 even for good ones from that IP', async () => {
-    const { from } = await server()
-    const client = from('203.0.113.10')
-    const form = (authorization: string) => client.post('/introspect', { token: 'x' }, { authorization })
-    for (let i = 0; i < RATE_LIMIT_POLICY.clientPerIp.points; i += 1) {
-      expect((await form(basicAuth('orders-api', `wrong-secret-${i}-wrong-secret-wrong`))).status).toBe(401)
-    }
-    const blocked = await form(basicAuth())
-    expect(blocked.status).toBe(429)
-    expect(blocked.headers.get('retry-after')).toMatch(/^\d+$/)
-    expect((await from('203.0.113.11').post('/introspect', { token: 'x' }, { authorization: basicAuth() })).status).toBe(200)
-  })
-
-  it('/admin: bad keys per IP', async () => {
-    const key = 'admin-key-rate-limit-0123456789-0123456789'
-    const { from } = await server({ ADMIN_API_KEY: key })
-    const client = from('203.0.113.12')
-    for (let i = 0; i < RATE_LIMIT_POLICY.clientPerIp.points; i += 1) {
-      expect((await client.get('/admin/users', { authorization: `Bearer wrong-key-${i}` })).status).toBe(401)
-    }
-    expect((await client.get('/admin/users', { authorization: `Bearer ${key}` })).status).toBe(429)
-  })
-
-  it('/refresh: unknown tokens per IP', async () => {
-    const { from } = await server()
-    const client = from('203.0.113.13')
-    for (let i = 0; i < RATE_LIMIT_POLICY.refreshPerIp.points; i += 1) {
-      expect((await client.post('/refresh', { refreshToken: `guess-${i}` })).status).toBe(401)
-    }
-    expect((await client.post('/refresh', { refreshToken: 'another guess' })).status).toBe(429)
-  })
-
-  it('/me/reauthenticate: wrong passwords per account', async () => {
-    const { app, from } = await server()
-    const { tokens, password } = await registerAndLogin(app)
-    const client = from('203.0.113.14')
-    const auth = { authorization: `Bearer ${tokens.accessToken}` }
-    for (let i = 0; i < RATE_LIMIT_POLICY.passwordPerAccount.points; i += 1) {
-      expect((await client.post('/me/reauthenticate', { password: `wrong ${i}` }, auth)).status).toBe(403)
-    }
-    expect((await client.post('/me/reauthenticate', { password }, auth)).status).toBe(429)
-  })
-
-  it('/register: sign-up attempts per IP (refused ones count)', async () => {
-    const { from } = await server()
-    const client = from('203.0.113.15')
-    for (let i = 0; i < RATE_LIMIT_POLICY.registerPerIp.points; i += 1) {
-      expect((await client.post('/register', { email: uniqueEmail(), password: 'short' })).status).toBe(400)
-    }
-    expect((await client.post('/register', { email: uniqueEmail(), password: 'a perfectly fine passphrase' })).status).toBe(429)
   })
 })
 
