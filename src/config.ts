@@ -63,6 +63,12 @@ export interface Config {
   webhookPollMs: number
   webhookRetryBaseMs: number
   webhookMaxAttempts: number
+  /** Exact origins (`https://app.example.com`) of browser frontends: credentialed CORS, cross-origin checks. */
+  browserOrigins: string[]
+  /** sessiond's public URL as browsers reach it, or null (then its own origin is judged by the Host header). */
+  publicUrl: string | null
+  /** The origin of `publicUrl`. */
+  publicOrigin: string | null
 }
 
 type Env = Record<string, string | undefined>
@@ -159,6 +165,44 @@ function introspectionClients(env: Env): IntrospectionClient[] {
   })
 }
 
+/** BROWSER_ORIGINS: exact serialised origins, as a browser sends them in `Origin`. */
+function browserOrigins(env: Env): string[] {
+  const raw = read(env, 'BROWSER_ORIGINS')
+  if (raw === undefined) return []
+  const entries = raw.split(',').map((entry) => entry.trim())
+  for (const entry of entries) {
+    let origin: string | null = null
+    try {
+      const parsed = new URL(entry)
+      if (parsed.protocol === 'http:' || parsed.protocol === 'https:') origin = parsed.origin
+    } catch {
+      /* refused below */
+    }
+    // The serialised origin must be the entry itself: no path, query, trailing slash, credentials,
+    // default port or upper case, which a browser's Origin header never carries.
+    if (origin !== entry) {
+      throw new ConfigError('BROWSER_ORIGINS', `expected comma-separated origins like https://app.example.com (no path or trailing slash), got ${JSON.stringify(entry)}`)
+    }
+  }
+  return [...new Set(entries)]
+}
+
+/** PUBLIC_URL: an absolute http(s) URL; only its origin is used. */
+function publicUrl(env: Env): string | null {
+  const raw = read(env, 'PUBLIC_URL')
+  if (raw === undefined) return null
+  let parsed: URL | null = null
+  try {
+    parsed = new URL(raw)
+  } catch {
+    /* refused below */
+  }
+  if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.username !== '' || parsed.password !== '') {
+    throw new ConfigError('PUBLIC_URL', 'expected an absolute http or https URL like https://sessions.example.com')
+  }
+  return raw
+}
+
 /** Parses the environment once; the result is frozen and is the only view of env the app gets. */
 export function loadConfig(env: Env): Config {
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:'])
@@ -170,6 +214,7 @@ export function loadConfig(env: Env): Config {
   const sessionAbsoluteTtlMs = duration(env, 'SESSION_ABSOLUTE_TTL', '30d')
   const webhookUrl = url(env, 'WEBHOOK_URL', ['http:', 'https:'])
   const webhookSecret = read(env, 'WEBHOOK_SECRET') ?? null
+  const ownUrl = publicUrl(env)
   if (webhookUrl && !webhookSecret) throw new ConfigError('WEBHOOK_SECRET', 'required when WEBHOOK_URL is set')
 
   const config: Config = {
@@ -217,6 +262,9 @@ export function loadConfig(env: Env): Config {
     webhookPollMs: duration(env, 'WEBHOOK_POLL_INTERVAL', '1s'),
     webhookRetryBaseMs: duration(env, 'WEBHOOK_RETRY_BASE', '5s'),
     webhookMaxAttempts: integer(env, 'WEBHOOK_MAX_ATTEMPTS', 12, 1, 100),
+    browserOrigins: browserOrigins(env),
+    publicUrl: ownUrl,
+    publicOrigin: ownUrl === null ? null : new URL(ownUrl).origin,
   }
   // The denylist is rebuilt from sessions ended within the access TTL: they must still be in the ledger.
   if (config.sessionRetentionMs < config.accessTokenTtlMs + 3_600_000) {

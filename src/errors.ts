@@ -16,6 +16,7 @@ export const CATALOGUE = {
   session_revoked: { status: 401, message: 'The session has been revoked.' },
   registration_disabled: { status: 403, message: 'Registration is disabled.' },
   reauthentication_required: { status: 403, message: 'Confirm your password to do this.' },
+  cross_origin_request: { status: 403, message: 'Cross-origin requests are not allowed here.' },
   not_found: { status: 404, message: 'There is no such route.' },
   session_not_found: { status: 404, message: 'There is no such active session.' },
   user_not_found: { status: 404, message: 'There is no such user.' },
