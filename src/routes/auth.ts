@@ -79,7 +79,8 @@ export function authRoutes(services: Services, config: Config, client: ClientRea
     })
     .post('/refresh', limitFailedTokens, async (c) => {
       const { refreshToken } = await jsonBody(c, refreshBody)
-      const issued = await services.sessions.refresh(refreshToken, client.info(c))
+      // Lazy: only a detected reuse records the client, so a normal rotation parses no UA and does no GeoIP lookup.
+      const issued = await services.sessions.refresh(refreshToken, () => client.info(c))
       return c.json(presentTokenPair(issued, config))
     })
     .post('/logout', limitFailedTokens, async (c) => {

@@ -38,28 +38,30 @@ export function createCleanupService({ db, clock, config, logger }: CleanupDeps)
     }
   }
 
+  /** Sessions ended (or timed out) more than SESSION_RETENTION ago, and events older than EVENT_RETENTION. */
+  async function runOnce(): Promise<CleanupCounts> {
+    const now = clock.now().getTime()
+    const sessionCutoff = new Date(now - config.sessionRetentionMs)
+    const idleCutoff = new Date(now - config.sessionRetentionMs - config.sessionIdleTimeoutMs)
+    const sessions =
+      (await drain((limit) => deleteEndedSessions(db, sessionCutoff, limit))) +
+      (await drain((limit) => deleteOpenSessionsPastAbsoluteEnd(db, sessionCutoff, limit))) +
+      (await drain((limit) => deleteOpenSessionsIdleSince(db, idleCutoff, limit))) +
+      (await drain((limit) => deleteTombstonesBefore(db, sessionCutoff, limit)))
+    const events = await drain((limit) => deleteEventsBefore(db, new Date(now - config.eventRetentionMs), limit))
+    if (sessions + events > 0) logger.info({ sessions, events }, 'retention cleanup')
+    return { sessions, events }
+  }
+
   return {
-    /** Sessions ended (or timed out) more than SESSION_RETENTION ago, and events older than EVENT_RETENTION. */
-    async runOnce(): Promise<CleanupCounts> {
-      const now = clock.now().getTime()
-      const sessionCutoff = new Date(now - config.sessionRetentionMs)
-      const idleCutoff = new Date(now - config.sessionRetentionMs - config.sessionIdleTimeoutMs)
-      const sessions =
-        (await drain((limit) => deleteEndedSessions(db, sessionCutoff, limit))) +
-        (await drain((limit) => deleteOpenSessionsPastAbsoluteEnd(db, sessionCutoff, limit))) +
-        (await drain((limit) => deleteOpenSessionsIdleSince(db, idleCutoff, limit))) +
-        (await drain((limit) => deleteTombstonesBefore(db, sessionCutoff, limit)))
-      const events = await drain((limit) => deleteEventsBefore(db, new Date(now - config.eventRetentionMs), limit))
-      if (sessions + events > 0) logger.info({ sessions, events }, 'retention cleanup')
-      return { sessions, events }
-    },
+    runOnce,
 
     /** Runs every CLEANUP_INTERVAL (with jitter, so instances started together do not run in step). */
     start() {
       const schedule = () => {
         const delay = config.cleanupIntervalMs * (0.75 + Math.random() * 0.5)
         timer = setTimeout(() => {
-          running = this.runOnce()
+          running = runOnce()
             .catch((error: unknown) => logger.warn({ err: describeError(error) }, 'retention cleanup failed'))
             .finally(schedule)
         }, delay)

@@ -60,6 +60,7 @@ export function createServices({ config, db, denylist, redis, clock, logger, key
     keys,
     revocation,
     events,
+    logger,
     onRefresh: (outcome) => metrics.refreshes.inc({ outcome }),
   })
   const introspection = createIntrospectionService({ tokens, revocation, clock })

@@ -51,22 +51,22 @@ export function createIntrospectionService({ tokens, revocation, clock, verified
     return claims
   }
 
-  return {
-    /** The claims of a token we signed, unexpired, whose session is not revoked; else null. */
-    async authenticate(token: string): Promise<AccessClaims | null> {
-      const claims = await verify(token, clock.now())
-      if (!claims) return null
-      return (await revocation.isRevoked(claims.sid)) ? null : claims
-    },
-
-    /** RFC 7662: anything but an active access token is exactly `{active: false}`. */
-    async introspect(token: string): Promise<IntrospectionAnswer> {
-      const claims = await this.authenticate(token)
-      if (!claims) return { active: false }
-      const { sub, sid, exp, iat, iss, aud } = claims
-      return { active: true, sub, sid, exp, iat, iss, aud, token_type: 'access_token' }
-    },
+  /** The claims of a token we signed, unexpired, whose session is not revoked; else null. */
+  async function authenticate(token: string): Promise<AccessClaims | null> {
+    const claims = await verify(token, clock.now())
+    if (!claims) return null
+    return (await revocation.isRevoked(claims.sid)) ? null : claims
   }
+
+  /** RFC 7662: anything but an active access token is exactly `{active: false}`. */
+  async function introspect(token: string): Promise<IntrospectionAnswer> {
+    const claims = await authenticate(token)
+    if (!claims) return { active: false }
+    const { sub, sid, exp, iat, iss, aud } = claims
+    return { active: true, sub, sid, exp, iat, iss, aud, token_type: 'access_token' }
+  }
+
+  return { introspect }
 }
 
 export type IntrospectionService = ReturnType<typeof createIntrospectionService>

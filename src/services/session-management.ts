@@ -14,7 +14,7 @@ import {
   setAuthTime,
   tombstoneSessionsOfUser,
 } from '../stores/sessions.js'
-import { deleteUser, findUserById, setDisabled, setPassword } from '../stores/users.js'
+import { deleteUser, findUserById, setDisabled } from '../stores/users.js'
 import { passwordPolicyProblem, type PasswordHasher } from './passwords.js'
 import { isWellFormedUnicode } from '../text.js'
 import type { RevocationService } from './revocation.js'
@@ -110,11 +110,7 @@ export function createSessionManagement({ db, clock, config, passwords, sessions
       if (problem) throw new AppError('invalid_request', { details: [{ path: ['newPassword'], message: problem }] })
       const user = await checkPassword(auth.userId, currentPassword)
       const passwordHash = await passwords.hash(newPassword)
-      return sessions.openSession(user, client, {
-        reason: 'password_changed',
-        event: 'password_changed',
-        beforeOpen: (tx, at) => setPassword(tx, user.id, passwordHash, at),
-      })
+      return sessions.openSessionWithNewPassword(user, passwordHash, client)
     },
 
     /** A page of the user's security events, newest first. */

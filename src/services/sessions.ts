@@ -4,9 +4,11 @@ import type { Config } from '../config.js'
 import { AppError, type EndReason } from '../errors.js'
 import { clientFields, type ClientInfo } from '../client-info.js'
 import type { Db, Executor, Tx } from '../stores/db.js'
-import { hasLoggedInFrom, type SecurityEventType } from '../stores/events.js'
+import { hasLoggedInFrom } from '../stores/events.js'
 import type { EventRecorder } from './events.js'
 import type { RefreshOutcome } from '../metrics.js'
+import type { Logger } from '../logger.js'
+import { requestLogger } from '../request-context.js'
 import {
   findNewestRefreshToken,
   findRefreshTokenByHash,
@@ -23,7 +25,7 @@ import {
   lockSession,
   touchSession,
 } from '../stores/sessions.js'
-import { findUserById, lockUser } from '../stores/users.js'
+import { findUserById, lockUser, setPassword } from '../stores/users.js'
 import type { AccountService } from './accounts.js'
 import type { KeySet } from './keys.js'
 import type { RevocationService } from './revocation.js'
@@ -54,6 +56,7 @@ export interface SessionDeps {
   keys: KeySet
   revocation: RevocationService
   events: EventRecorder
+  logger: Logger
   onRefresh?: (outcome: RefreshOutcome) => void
 }
 
@@ -62,9 +65,9 @@ type RefreshResult =
   | { kind: 'unknown' }
   | { kind: 'expired' }
   | { kind: 'ended'; reason: EndReason }
-  | { kind: 'reused'; sessionId: string }
+  | { kind: 'reused'; sessionId: string; userId: string }
 
-export function createSessionService({ db, clock, config, accounts, tokens, keys, revocation, events, onRefresh }: SessionDeps) {
+export function createSessionService({ db, clock, config, accounts, tokens, keys, revocation, events, logger, onRefresh }: SessionDeps) {
   async function issueTokens(session: SessionRow, refreshToken: string, now: Date): Promise<IssuedTokens> {
     const endsAt = sessionExpiresAt(session, config)
     const access = await tokens.signAccessToken({
@@ -100,69 +103,94 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
     })
   }
 
+  /** Inserts a new session of `userId` with its first refresh token (generation 0). */
+  async function insertSessionWithFirstToken(tx: Tx, userId: string, client: ClientInfo, now: Date, refreshToken: string): Promise<SessionRow> {
+    const row = await insertSession(tx, {
+      id: randomUUID(),
+      userId,
+      device: client.device,
+      userAgent: client.userAgent,
+      ip: client.ip,
+      location: client.location,
+      createdAt: now,
+      lastActiveAt: now,
+      absoluteExpiresAt: new Date(now.getTime() + config.sessionAbsoluteTtlMs),
+      authTime: now,
+    })
+    await insertRefreshToken(tx, { sessionId: row.id, tokenHash: hashToken(refreshToken), generation: 0, at: now })
+    return row
+  }
+
+  /**
+   * Opens a session for a user who just proved their password and mints its first token pair,
+   * enforcing MAX_SESSIONS_PER_USER. The user row is locked, so parallel logins of one user are
+   * counted one at a time and a limit of 1 leaves exactly one session.
+   */
+  async function openLoginSession(user: UserRow, client: ClientInfo): Promise<IssuedTokens> {
+    const now = clock.now()
+    const refreshToken = mintRefreshToken()
+    const { session, evictedIds } = await db.transaction(async (tx) => {
+      await lockUser(tx, user.id)
+      const evicted = await enforceSessionLimit(tx, user.id, now)
+      const row = await insertSessionWithFirstToken(tx, user.id, client, now, refreshToken)
+      const event = { userId: user.id, at: now, sessionId: row.id, ...clientFields(client) }
+      // A device + location pair never seen at login before: the user hears about it.
+      const newDevice = !(await hasLoggedInFrom(tx, user.id, client.device, client.location))
+      await events.record(tx, { ...event, type: 'login' })
+      if (newDevice) await events.record(tx, { ...event, type: 'new_device_login' })
+      for (const old of evicted) {
+        await events.record(tx, { ...event, type: 'session_evicted', sessionId: old.id, details: { device: old.device, newSessionId: row.id } })
+      }
+      if (evicted.length > 0) await events.record(tx, { ...event, type: 'new_login', details: { evicted: evicted.length } })
+      return { session: row, evictedIds: evicted.map((old) => old.id) }
+    })
+    if (evictedIds.length > 0) await revocation.publish(evictedIds)
+    return issueTokens(session, refreshToken, now)
+  }
+
+  /**
+   * Stores a new password hash, ends every session of the user (the caller's too) and opens one new
+   * session, all in one ledger transaction: no session outlives the old password, and the denylist
+   * hears of the ended ones once it has committed. (No session limit to enforce: none is left open.)
+   */
+  async function openSessionWithNewPassword(user: UserRow, passwordHash: string, client: ClientInfo): Promise<IssuedTokens> {
+    const now = clock.now()
+    const refreshToken = mintRefreshToken()
+    const { session, endedIds } = await db.transaction(async (tx) => {
+      await lockUser(tx, user.id)
+      await setPassword(tx, user.id, passwordHash, now)
+      const ended = await endSessionsOfUser(tx, { userId: user.id, reason: 'password_changed', at: now })
+      const row = await insertSessionWithFirstToken(tx, user.id, client, now, refreshToken)
+      await events.record(tx, {
+        userId: user.id,
+        type: 'password_changed',
+        at: now,
+        sessionId: row.id,
+        ...clientFields(client),
+        details: { revoked: ended.length },
+      })
+      return { session: row, endedIds: ended.map((old) => old.id) }
+    })
+    if (endedIds.length > 0) await revocation.publish(endedIds)
+    return issueTokens(session, refreshToken, now)
+  }
+
   return {
     /** Checks the password and opens a brand-new session (a fresh id every time: no fixation). */
     async login(email: string, password: string, client: ClientInfo): Promise<IssuedTokens> {
       const user = await accounts.checkCredentials(email, password, client)
-      return this.openSession(user, client)
+      return openLoginSession(user, client)
     },
 
-    /**
-     * Opens a session for an authenticated user and mints its first token pair, enforcing
-     * MAX_SESSIONS_PER_USER. `endOthers` ends every other open session in the same transaction and
-     * records its event (a password change). The user row is locked, so parallel logins of one user are counted one
-     * at a time and a limit of 1 leaves exactly one session.
-     */
-    async openSession(
-      user: UserRow,
-      client: ClientInfo,
-      endOthers?: { reason: EndReason; event: SecurityEventType; beforeOpen?: (tx: Tx, at: Date) => Promise<void> },
-    ): Promise<IssuedTokens> {
-      const now = clock.now()
-      const refreshToken = mintRefreshToken()
-      const { session, endedIds } = await db.transaction(async (tx) => {
-        await lockUser(tx, user.id)
-        await endOthers?.beforeOpen?.(tx, now)
-        const ended = endOthers ? await endSessionsOfUser(tx, { userId: user.id, reason: endOthers.reason, at: now }) : []
-        const evicted = await enforceSessionLimit(tx, user.id, now)
-        const row = await insertSession(tx, {
-          id: randomUUID(),
-          userId: user.id,
-          device: client.device,
-          userAgent: client.userAgent,
-          ip: client.ip,
-          location: client.location,
-          createdAt: now,
-          lastActiveAt: now,
-          absoluteExpiresAt: new Date(now.getTime() + config.sessionAbsoluteTtlMs),
-          authTime: now,
-        })
-        await insertRefreshToken(tx, { sessionId: row.id, tokenHash: hashToken(refreshToken), generation: 0, at: now })
-        const event = { userId: user.id, at: now, sessionId: row.id, ...clientFields(client) }
-        if (endOthers) {
-          await events.record(tx, { ...event, type: endOthers.event, details: { revoked: ended.length } })
-        } else {
-          // A device + location pair never seen at login before: the user hears about it.
-          const newDevice = !(await hasLoggedInFrom(tx, user.id, client.device, client.location))
-          await events.record(tx, { ...event, type: 'login' })
-          if (newDevice) await events.record(tx, { ...event, type: 'new_device_login' })
-        }
-        for (const old of evicted) {
-          await events.record(tx, { ...event, type: 'session_evicted', sessionId: old.id, details: { device: old.device, newSessionId: row.id } })
-        }
-        if (evicted.length > 0) await events.record(tx, { ...event, type: 'new_login', details: { evicted: evicted.length } })
-        return { session: row, endedIds: [...ended, ...evicted].map((old) => old.id) }
-      })
-      if (endedIds.length > 0) await revocation.publish(endedIds)
-      return issueTokens(session, refreshToken, now)
-    },
+    openSessionWithNewPassword,
 
     /**
      * Rotates a refresh token. The newest token is retired and replaced; its immediate predecessor,
      * replayed within the grace window, gets the same successor back; any other retired token is
-     * theft and ends the session.
+     * theft and ends the session. `client` is asked only then, to record who presented the token:
+     * a normal rotation parses no User-Agent and does no GeoIP lookup.
      */
-    async refresh(presented: string, client: ClientInfo): Promise<IssuedTokens> {
+    async refresh(presented: string, client: () => ClientInfo): Promise<IssuedTokens> {
       const now = clock.now()
       const presentedHash = hashToken(presented)
       const outcome = await db.transaction(async (tx): Promise<RefreshResult> => {
@@ -199,11 +227,11 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
           type: 'refresh_token_reused',
           at: now,
           sessionId: session.id,
-          ...clientFields(client),
+          ...clientFields(client()),
           details: { generation: token.generation },
         })
         // Returned, not thrown: a throw here would roll the revocation back.
-        return { kind: 'reused', sessionId: session.id }
+        return { kind: 'reused', sessionId: session.id, userId: session.userId }
       })
 
       onRefresh?.(outcome.kind === 'issued' ? (outcome.grace ? 'grace' : 'rotated') : REFRESH_METRIC[outcome.kind])
@@ -217,6 +245,7 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
         case 'ended':
           throw new AppError('session_revoked', { reason: outcome.reason })
         case 'reused':
+          requestLogger(logger).warn({ sessionId: outcome.sessionId, userId: outcome.userId }, 'refresh token reuse detected; session revoked')
           await revocation.publish([outcome.sessionId])
           throw new AppError('refresh_token_reused')
       }

@@ -77,18 +77,20 @@ export function createWebhookWorker({ db, clock, config, logger, onDelivery }: W
     if (!retryAt) logger.warn({ eventId: row.eventId, attempts: attempt }, 'webhook delivery given up')
   }
 
+  /** Claims and delivers one batch; returns how many rows it handled. */
+  async function runOnce(): Promise<number> {
+    const rows = await claimDueDeliveries(db, clock.now(), LEASE_MS, BATCH)
+    await Promise.all(rows.map(deliver))
+    return rows.length
+  }
+
   return {
-    /** Claims and delivers one batch; returns how many rows it handled. */
-    async runOnce(): Promise<number> {
-      const rows = await claimDueDeliveries(db, clock.now(), LEASE_MS, BATCH)
-      await Promise.all(rows.map(deliver))
-      return rows.length
-    },
+    runOnce,
 
     start() {
       if (!config.webhookUrl) return
       const tick = () => {
-        running = this.runOnce()
+        running = runOnce()
           .then(() => undefined)
           .catch((error: unknown) => logger.warn({ err: describeError(error) }, 'webhook worker failed'))
           .finally(() => {

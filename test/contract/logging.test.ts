@@ -3,7 +3,8 @@ import { Writable } from 'node:stream'
 import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { createLogger } from '../../src/logger.js'
-import { buildTestApp, call, introspect, isolatedDatabase, STRONG_PASSWORD, uniqueEmail } from '../support/app.js'
+import { buildTestApp, call, introspect, isolatedDatabase, registerAndLogin, STRONG_PASSWORD, uniqueEmail } from '../support/app.js'
+import { createFakeClock } from '../support/clock.js'
 
 describe('secrets never reach the logs', () => {
   it('a whole session lifecycle at trace level logs requests but no password or token', async () => {
@@ -61,5 +62,20 @@ describe('error logs', () => {
     expect(JSON.stringify(logged.err)).toMatch(/"code":"42P01"/)
     expect(logs.join('')).not.toContain(marker)
     expect(logs.join('')).not.toMatch(/Failed query|select /i)
+  })
+})
+
+describe('security warnings', () => {
+  it('a detected refresh-token theft writes one warn line with the request id, the session and the user', async () => {
+    const clock = createFakeClock()
+    const { app, logs, config } = await buildTestApp({ clock })
+    const { user, tokens } = await registerAndLogin(app)
+    expect((await call(app, 'POST', '/refresh', { json: { refreshToken: tokens.refreshToken } })).status).toBe(200)
+    clock.advance(config.refreshReuseGraceMs + 1)
+    const replay = await call(app, 'POST', '/refresh', { json: { refreshToken: tokens.refreshToken }, headers: { 'x-request-id': 'replay-of-a-retired-token' } })
+    expect(replay.body.error).toBe('refresh_token_reused')
+
+    const warnings = logs.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'refresh token reuse detected; session revoked')
+    expect(warnings).toEqual([expect.objectContaining({ level: 40, reqId: 'replay-of-a-retired-token', sessionId: tokens.session.id, userId: user.id })])
   })
 })
