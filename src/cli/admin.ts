@@ -25,13 +25,13 @@ async function main(args: string[]) {
     const user = await services.accounts.findByEmail(email)
     if (!user) throw new Error(`no user with email ${email}`)
     if (command === 'sessions') {
-      const sessions = await services.management.listActive(user.id)
+      const sessions = await services.sessions.listActive(user.id)
       for (const s of sessions) {
         process.stdout.write(`${s.id}  ${s.device}  ${s.ip ?? '-'}  ${s.location ?? '-'}  last active ${s.lastActiveAt.toISOString()}\n`)
       }
       process.stdout.write(`${sessions.length} active session(s) for ${user.email}\n`)
     } else {
-      const revoked = await services.management.adminRevokeUser(user.id, 'cli')
+      const revoked = await services.operatorActions.revokeUser(user.id, 'cli')
       process.stdout.write(`revoked ${revoked} session(s) of ${user.email}\n`)
     }
   } finally {

@@ -34,7 +34,7 @@ export function requireAdmin(keys: string[]): MiddlewareHandler<AppEnv> {
 const userIdParam = (id: string) => uuidParam(id, 'user_not_found')
 
 export function adminRoutes(services: Services, config: Config, client: ClientReader) {
-  const { management } = services
+  const { operatorActions } = services
   const limitBadKeys = limitFailedAuthPerIp(services.limits.clientPerIp, client)
   const checkKey = requireAdmin(config.adminApiKeys)
   const admin = every(limitBadKeys, checkKey)
@@ -51,30 +51,30 @@ export function adminRoutes(services: Services, config: Config, client: ClientRe
     })
     .get('/admin/users/:userId/sessions', admin, async (c) => {
       const user = await existingUser(c.req.param('userId'))
-      const sessions = await management.listActive(user.id)
+      const sessions = await services.sessions.listActive(user.id)
       return c.json({ sessions: sessions.map((session) => presentSession(session, config, null)) })
     })
     .post('/admin/users/:userId/sessions/revoke-all', admin, async (c) => {
       const user = await existingUser(c.req.param('userId'))
-      return c.json({ revoked: await management.adminRevokeUser(user.id, c.var.adminKey) })
+      return c.json({ revoked: await operatorActions.revokeUser(user.id, c.var.adminKey) })
     })
     .post('/admin/users/:userId/disable', admin, async (c) => {
-      const user = await management.adminSetDisabled(userIdParam(c.req.param('userId')), true, c.var.adminKey)
+      const user = await operatorActions.setDisabled(userIdParam(c.req.param('userId')), true, c.var.adminKey)
       return c.json({ user: presentUser(user) })
     })
     .post('/admin/users/:userId/enable', admin, async (c) => {
-      const user = await management.adminSetDisabled(userIdParam(c.req.param('userId')), false, c.var.adminKey)
+      const user = await operatorActions.setDisabled(userIdParam(c.req.param('userId')), false, c.var.adminKey)
       return c.json({ user: presentUser(user) })
     })
     .delete('/admin/users/:userId', admin, async (c) => {
-      await management.adminDeleteUser(userIdParam(c.req.param('userId')))
+      await operatorActions.deleteUser(userIdParam(c.req.param('userId')))
       return c.body(null, 204)
     })
     .delete('/admin/sessions/:id', admin, async (c) => {
-      await management.adminRevokeSession(uuidParam(c.req.param('id'), 'session_not_found'), c.var.adminKey)
+      await operatorActions.revokeSession(uuidParam(c.req.param('id'), 'session_not_found'), c.var.adminKey)
       return c.body(null, 204)
     })
     .post('/admin/sessions/revoke-all', admin, async (c) => {
-      return c.json({ revoked: await management.adminRevokeEverything() })
+      return c.json({ revoked: await operatorActions.revokeEverything() })
     })
 }

@@ -8,7 +8,7 @@ import { failuresAre, reserveAttempts } from '../http/rate-limit.js'
 import { decodeCursor, encodeCursor, presentEvent, presentSession, presentTokenPair, presentUser } from '../http/present.js'
 import { jsonBody, uuidParam, validate } from '../http/validate.js'
 import type { Services } from '../services/index.js'
-import { MAX_EVENT_PAGE } from '../services/session-management.js'
+import { MAX_EVENT_PAGE } from '../services/my-account.js'
 
 const passwordField = z.string().min(1).max(1024)
 const eventsQuery = z.object({
@@ -21,7 +21,7 @@ const eventsQuery = z.object({
  * `use('/me/*')`, so an unknown /me path is 404 and a wrong method 405, not 401.
  */
 export function meRoutes(services: Services, config: Config, requireUser: MiddlewareHandler<AppEnv>, client: ClientReader) {
-  const { management, limits } = services
+  const { myAccount, limits } = services
   // Wrong passwords re-typed by a signed-in user: per account, and per IP like failed logins. Points
   // are reserved before the argon2id check, so a stolen access token cannot guess in parallel.
   const limitWrongPassword = reserveAttempts(failuresAre(403), [
@@ -35,26 +35,26 @@ export function meRoutes(services: Services, config: Config, requireUser: Middle
       return c.json({ user: presentUser(user), session: presentSession(c.var.session, config, c.var.auth.sessionId) })
     })
     .get('/me/sessions', requireUser, async (c) => {
-      const sessions = await management.listActive(c.var.auth.userId)
+      const sessions = await services.sessions.listActive(c.var.auth.userId)
       return c.json({ sessions: sessions.map((session) => presentSession(session, config, c.var.auth.sessionId)) })
     })
     .delete('/me/sessions/:id', requireUser, async (c) => {
       const id = uuidParam(c.req.param('id'), 'session_not_found')
-      await management.revokeOwn(c.var.auth, c.var.session, id, client.info(c))
+      await myAccount.revokeOwn(c.var.auth, c.var.session, id, client.info(c))
       return c.body(null, 204)
     })
     .post('/me/sessions/revoke-all', requireUser, async (c) => {
-      const revoked = await management.revokeOthers(c.var.auth, c.var.session, client.info(c))
+      const revoked = await myAccount.revokeOthers(c.var.auth, c.var.session, client.info(c))
       return c.json({ revoked })
     })
     .post('/me/reauthenticate', requireUser, limitWrongPassword, async (c) => {
       const { password } = await jsonBody(c, z.object({ password: passwordField }))
-      const until = await management.reauthenticate(c.var.auth, password)
+      const until = await myAccount.reauthenticate(c.var.auth, password)
       return c.json({ reauthenticatedUntil: until.toISOString() })
     })
     .post('/me/password', requireUser, limitWrongPassword, async (c) => {
       const body = await jsonBody(c, z.object({ currentPassword: passwordField, newPassword: z.string().max(1024) }))
-      const issued = await management.changePassword(c.var.auth, body.currentPassword, body.newPassword, client.info(c))
+      const issued = await myAccount.changePassword(c.var.auth, body.currentPassword, body.newPassword, client.info(c))
       return c.json(presentTokenPair(issued, config))
     })
     .get('/me/security-events', requireUser, async (c) => {
@@ -63,7 +63,7 @@ export function meRoutes(services: Services, config: Config, requireUser: Middle
       if (query.cursor && !cursor) {
         throw new AppError('invalid_request', { details: [{ path: ['cursor'], message: 'Unknown cursor.' }] })
       }
-      const page = await management.listEvents(c.var.auth.userId, query.limit, cursor)
+      const page = await myAccount.listEvents(c.var.auth.userId, query.limit, cursor)
       return c.json({ events: page.events.map(presentEvent), nextCursor: encodeCursor(page.next) })
     })
 }

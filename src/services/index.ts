@@ -16,7 +16,8 @@ import type { KeySet } from './keys.js'
 import { createPasswordHasher } from './passwords.js'
 import { createRateLimiters } from './rate-limits.js'
 import { createRevocationService } from './revocation.js'
-import { createSessionManagement } from './session-management.js'
+import { createMyAccount } from './my-account.js'
+import { createOperatorActions } from './operator-actions.js'
 import { createSessionService } from './sessions.js'
 import { createTokenService } from './tokens.js'
 import { createWebhookWorker } from './webhooks.js'
@@ -64,12 +65,13 @@ export function createServices({ config, db, denylist, redis, clock, logger, key
     onRefresh: (outcome) => metrics.refreshes.inc({ outcome }),
   })
   const introspection = createIntrospectionService({ tokens, revocation, clock })
-  const management = createSessionManagement({ db, clock, config, passwords, sessions, revocation, events })
+  const myAccount = createMyAccount({ db, clock, config, passwords, sessions, revocation, events })
+  const operatorActions = createOperatorActions({ db, clock, config, revocation, events })
   const cleanup = createCleanupService({ db, clock, config, logger })
   const webhooks = createWebhookWorker({ db, clock, config, logger, onDelivery: (result) => metrics.webhookDeliveries.inc({ result }) })
   const limits = createRateLimiters(redis, config.redisKeyPrefix, clock)
   const deviceCookies = createDeviceCookies(keys.deviceCookieKey)
-  return { db, clock, metrics, limits, deviceCookies, webhooks, passwords, tokens, revocation, accounts, sessions, management, introspection, cleanup }
+  return { db, clock, metrics, limits, deviceCookies, webhooks, passwords, tokens, revocation, accounts, sessions, myAccount, operatorActions, introspection, cleanup }
 }
 
 export type Services = ReturnType<typeof createServices>

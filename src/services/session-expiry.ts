@@ -14,3 +14,8 @@ export function sessionExpiresAt(session: Pick<SessionRow, 'lastActiveAt' | 'abs
 export function isSessionActive(session: SessionRow, config: TimeoutConfig, now: Date): boolean {
   return session.endedAt === null && now.getTime() < sessionExpiresAt(session, config).getTime()
 }
+
+/** Sessions last active before this have timed out at `at`: they are over, so there is nothing left to end. */
+export function idleCutoff(at: Date, config: TimeoutConfig): Date {
+  return new Date(at.getTime() - config.sessionIdleTimeoutMs)
+}

@@ -80,10 +80,15 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
     return { accessToken: access.token, expiresIn: access.expiresIn, refreshToken, refreshTokenExpiresAt: endsAt, session }
   }
 
+  /** The user's sessions neither ended nor timed out at `now`, most recently active first. */
+  async function activeSessionsOf(executor: Executor, userId: string, now: Date): Promise<SessionRow[]> {
+    return (await listOpenSessions(executor, userId)).filter((session) => isSessionActive(session, config, now))
+  }
+
   /** Makes room for one more session: ends the least recently active ones, or refuses (409). */
   async function enforceSessionLimit(tx: Executor, userId: string, now: Date): Promise<SessionRow[]> {
     if (config.maxSessionsPerUser === 0) return []
-    const active = (await listOpenSessions(tx, userId)).filter((session) => isSessionActive(session, config, now))
+    const active = await activeSessionsOf(tx, userId, now)
     const excess = active.length - config.maxSessionsPerUser + 1
     if (excess <= 0) return []
     if (config.sessionLimitPolicy === 'reject') throw new AppError('session_limit_reached')
@@ -260,6 +265,11 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
     async logoutByRefreshToken(refreshToken: string, client: ClientInfo): Promise<void> {
       const token = await findRefreshTokenByHash(db, hashToken(refreshToken))
       if (token) await logoutSession(token.sessionId, client)
+    },
+
+    /** A user's active sessions, most recently active first. */
+    listActive(userId: string): Promise<SessionRow[]> {
+      return activeSessionsOf(db, userId, clock.now())
     },
 
     /** The caller's session row, if it is still active (ended or timed out → null). */

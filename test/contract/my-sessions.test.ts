@@ -281,7 +281,7 @@ describe('MAX_SESSIONS_PER_USER', () => {
     const { email, password, user } = await registerAndLogin(limited.app)
     const results = await Promise.all(Array.from({ length: 10 }, () => call(limited.app, 'POST', '/login', { json: { email, password } })))
     expect(results.every((res) => res.status === 200)).toBe(true)
-    const open = await services.management.listActive(user.id)
+    const open = await services.sessions.listActive(user.id)
     expect(open).toHaveLength(1)
     const active = await Promise.all(results.map(async (res) => (await introspect(limited.app, res.body.accessToken)).body.active))
     expect(active.filter(Boolean)).toHaveLength(1)
@@ -294,7 +294,7 @@ describe('MAX_SESSIONS_PER_USER', () => {
     expect(res.status).toBe(409)
     expect(res.body.error).toBe('session_limit_reached')
     expect((await introspect(limited.app, tokens.accessToken)).body.active).toBe(true)
-    expect(await services.management.listActive(user.id)).toHaveLength(1)
+    expect(await services.sessions.listActive(user.id)).toHaveLength(1)
   })
 })
 

@@ -71,7 +71,7 @@ describe('location from GEOIP_DB', () => {
     expect((await from('8.8.8.8')).session.location).toBe('US')
     expect((await from('10.1.2.3')).session.location).toBeNull()
     await from('81.169.145.99') // Berlin again from curl: not new
-    const events = await services.management.listEvents(user.id, 100, null)
+    const events = await services.myAccount.listEvents(user.id, 100, null)
     const newDevice = events.events.filter((event) => event.type === 'new_device_login').map((event) => event.location)
     expect(newDevice.sort()).toEqual(['Berlin, DE', 'US', null, null].sort())
   })

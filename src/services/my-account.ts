@@ -1,27 +1,20 @@
 import type { Clock } from '../clock.js'
 import type { Config } from '../config.js'
-import { AppError, type EndReason } from '../errors.js'
+import { AppError } from '../errors.js'
 import { clientFields, type ClientInfo } from '../client-info.js'
 import type { Db } from '../stores/db.js'
-import { listEvents, type EventCursor, type SecurityEventType } from '../stores/events.js'
+import { listEvents, type EventCursor } from '../stores/events.js'
 import type { EventRecorder } from './events.js'
 import type { SecurityEventRow, SessionRow, UserRow } from '../stores/schema.js'
-import {
-  endAllSessions,
-  endSession,
-  endSessionsOfUser,
-  listOpenSessions,
-  setAuthTime,
-  tombstoneSessionsOfUser,
-} from '../stores/sessions.js'
-import { deleteUser, findUserById, setDisabled } from '../stores/users.js'
+import { endSession, endSessionsOfUser, setAuthTime } from '../stores/sessions.js'
+import { findUserById } from '../stores/users.js'
 import { passwordPolicyProblem, type PasswordHasher } from './passwords.js'
 import { isWellFormedUnicode } from '../text.js'
 import type { RevocationService } from './revocation.js'
-import { isSessionActive } from './session-expiry.js'
+import { idleCutoff } from './session-expiry.js'
 import type { Auth, IssuedTokens, SessionService } from './sessions.js'
 
-export interface SessionManagementDeps {
+export interface MyAccountDeps {
   db: Db
   clock: Clock
   config: Pick<Config, 'sessionIdleTimeoutMs' | 'reauthWindowMs' | 'passwordMinLength'>
@@ -33,12 +26,12 @@ export interface SessionManagementDeps {
 
 export const MAX_EVENT_PAGE = 100
 
-/** What users and operators do with existing sessions: list, end, re-authenticate, change password. */
-export function createSessionManagement({ db, clock, config, passwords, sessions, revocation, events }: SessionManagementDeps) {
+/**
+ * What a signed-in user does with their own account: end their other sessions, re-authenticate,
+ * change their password, read their security events. (Operators have services/operator-actions.ts.)
+ */
+export function createMyAccount({ db, clock, config, passwords, sessions, revocation, events }: MyAccountDeps) {
   const { endThenPublish } = revocation
-
-  /** Sessions last active before this have timed out: they are over, so "not found" to end. */
-  const idleCutoff = (at: Date) => new Date(at.getTime() - config.sessionIdleTimeoutMs)
 
   /** Sudo mode: ending sessions needs a password proof no older than REAUTH_WINDOW. */
   function requireRecentAuth(session: SessionRow) {
@@ -56,19 +49,13 @@ export function createSessionManagement({ db, clock, config, passwords, sessions
   }
 
   return {
-    /** A user's active sessions, most recently active first. */
-    async listActive(userId: string): Promise<SessionRow[]> {
-      const now = clock.now()
-      return (await listOpenSessions(db, userId)).filter((session) => isSessionActive(session, config, now))
-    },
-
     /** Ends one of the caller's other sessions; another user's id is "not found" (no oracle). */
     async revokeOwn(auth: Auth, session: SessionRow, sessionId: string, client: ClientInfo): Promise<void> {
       if (sessionId === auth.sessionId) throw new AppError('cannot_revoke_current_session')
       requireRecentAuth(session)
       const revoked = await endThenPublish(async (tx, at) => {
         // endSession filters on user_id and ended_at IS NULL: the owner check lives in the query.
-        const row = await endSession(tx, { id: sessionId, userId: auth.userId, reason: 'revoked', at, activeAfter: idleCutoff(at) })
+        const row = await endSession(tx, { id: sessionId, userId: auth.userId, reason: 'revoked', at, activeAfter: idleCutoff(at, config) })
         if (!row) return []
         await events.record(tx, { userId: auth.userId, type: 'session_revoked', at, sessionId, ...clientFields(client), details: { by: auth.sessionId } })
         return [row.id]
@@ -120,52 +107,7 @@ export function createSessionManagement({ db, clock, config, passwords, sessions
       const last = events.at(-1)
       return { events, next: rows.length > limit && last ? { at: last.at, id: last.id } : null }
     },
-
-    /** Operator: ends one session of anyone (404 when unknown or already over). */
-    async adminRevokeSession(sessionId: string, keyName: string): Promise<void> {
-      const revoked = await endThenPublish(async (tx, at) => {
-        const row = await endSession(tx, { id: sessionId, reason: 'admin', at, activeAfter: idleCutoff(at) })
-        if (!row) return []
-        await events.record(tx, { userId: row.userId, type: 'admin_revoked', at, sessionId, details: { key: keyName } })
-        return [row.id]
-      })
-      if (revoked === 0) throw new AppError('session_not_found')
-    },
-
-    /** Operator: ends every session of one user, recording `event` (admin_revoked or account_disabled). */
-    async adminRevokeUser(userId: string, keyName: string, event: SecurityEventType = 'admin_revoked', reason: EndReason = 'admin'): Promise<number> {
-      return endThenPublish(async (tx, at) => {
-        const rows = await endSessionsOfUser(tx, { userId, reason, at })
-        await events.record(tx, { userId, type: event, at, details: { key: keyName, revoked: rows.length } })
-        return rows.map((row) => row.id)
-      })
-    },
-
-    /** Operator: disables an account (every session ends, `account_disabled`) or enables it again. */
-    async adminSetDisabled(userId: string, disabled: boolean, keyName: string): Promise<UserRow> {
-      const user = await setDisabled(db, userId, disabled ? clock.now() : null)
-      if (!user) throw new AppError('user_not_found')
-      if (disabled) await this.adminRevokeUser(userId, keyName, 'account_disabled', 'admin')
-      return user
-    },
-
-    /** Operator: deletes an account and its sessions; their revocations stay effective (tombstones). */
-    async adminDeleteUser(userId: string): Promise<void> {
-      let existed = false
-      await endThenPublish(async (tx, at) => {
-        const rows = await endSessionsOfUser(tx, { userId, reason: 'admin', at })
-        await tombstoneSessionsOfUser(tx, userId)
-        existed = await deleteUser(tx, userId)
-        return rows.map((row) => row.id)
-      })
-      if (!existed) throw new AppError('user_not_found')
-    },
-
-    /** Operator, incident response: ends every session of every user. */
-    async adminRevokeEverything(): Promise<number> {
-      return endThenPublish((tx, at) => endAllSessions(tx, { reason: 'admin', at }))
-    },
   }
 }
 
-export type SessionManagement = ReturnType<typeof createSessionManagement>
+export type MyAccount = ReturnType<typeof createMyAccount>
