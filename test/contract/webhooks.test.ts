@@ -74,6 +74,8 @@ describe('webhooks', () => {
     await registerAndLogin(first.app)
     await first.services.webhooks.runOnce()
     const pending = await database.db.select().from(webhookOutbox)
+    // Non-empty, or `every` below would hold of nothing.
+    expect(pending.length).toBeGreaterThan(0)
     expect(pending.every((row) => row.deliveredAt === null && row.attempts === 1)).toBe(true)
 
     const second = await buildTestApp({ database, clock: systemClock, env: { ...env, WEBHOOK_URL: receiver.url } })
