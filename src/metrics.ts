@@ -1,6 +1,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 export type RefreshOutcome = 'rotated' | 'grace' | 'reuse_detected' | 'expired' | 'revoked' | 'unknown'
+/** `rate_limited`: refused by the login budgets before the password was checked (429). */
+export type LoginResult = 'success' | 'failure' | 'rate_limited' | 'error'
+export type IntrospectionResult = 'active' | 'inactive' | 'error'
 
 /**
  * Prometheus metrics on a registry of our own (no global state: two apps in one test process do not

@@ -80,9 +80,13 @@ async function reserveAll(c: Context<AppEnv>, rules: FailureRule[]): Promise<{ a
  *
  * `knownClient` (a login from a recognised device) is judged by its own rule alone when it has a key
  * and that budget admits it; otherwise, or once its budget is spent, the client is unknown and `rules`
- * apply.
+ * apply. `onRefused` hears of every attempt turned away with 429 (the work it guards never sees them).
  */
-export function reserveAttempts(judge: Judge, rules: FailureRule[], options: { knownClient?: FailureRule } = {}): MiddlewareHandler<AppEnv> {
+export function reserveAttempts(
+  judge: Judge,
+  rules: FailureRule[],
+  options: { knownClient?: FailureRule; onRefused?: () => void } = {},
+): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     let admitted: Admitted[] | null = null
     if (options.knownClient) {
@@ -91,7 +95,10 @@ export function reserveAttempts(judge: Judge, rules: FailureRule[], options: { k
     }
     if (!admitted) {
       const unknown = await reserveAll(c, rules)
-      if ('retryAfterMs' in unknown) throw rateLimited(unknown.retryAfterMs)
+      if ('retryAfterMs' in unknown) {
+        options.onRefused?.()
+        throw rateLimited(unknown.retryAfterMs)
+      }
       admitted = unknown.admitted
     }
 

@@ -53,7 +53,11 @@ export function authRoutes(services: Services, config: Config, client: ClientRea
       { limiter: limits.loginPerAccountAndIp, key: accountAndIp, resetOnSuccess: true },
       { limiter: limits.loginPerAccount, key: account },
     ],
-    { knownClient: { limiter: limits.loginPerDevice, key: knownDevice, resetOnSuccess: true } },
+    {
+      knownClient: { limiter: limits.loginPerDevice, key: knownDevice, resetOnSuccess: true },
+      // Counted with the logins the service saw (sessiond_logins_total{result="rate_limited"}).
+      onRefused: services.sessions.loginRateLimited,
+    },
   )
   const limitFailedTokens = limitFailures(isUnauthorized, [{ limiter: limits.refreshPerIp, key: ip }])
 

@@ -4,9 +4,7 @@ import { AppError } from '../errors.js'
 import { bearerToken, secretsEqual, type AppEnv } from '../http/middleware.js'
 import type { Metrics } from '../metrics.js'
 
-const LOGIN_RESULT: Record<number, string> = { 200: 'success', 401: 'failure', 429: 'rate_limited' }
-
-/** Counts every request by route pattern (bounded labels), and logins by result. */
+/** Counts every request by route pattern (bounded labels). Outcomes (logins, refreshes…) are counted by their services. */
 export function recordRequests(metrics: Metrics): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const stop = metrics.httpDuration.startTimer()
@@ -16,7 +14,6 @@ export function recordRequests(metrics: Metrics): MiddlewareHandler<AppEnv> {
     const route = last === '*' || last === '/*' ? 'unmatched' : last
     stop({ route, method: c.req.method })
     metrics.httpRequests.inc({ route, method: c.req.method, status: String(c.res.status) })
-    if (route === '/login' && c.req.method === 'POST') metrics.logins.inc({ result: LOGIN_RESULT[c.res.status] ?? 'error' })
   }
 }
 

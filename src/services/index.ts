@@ -63,8 +63,9 @@ export function createServices({ config, db, denylist, redis, clock, logger, key
     events,
     logger,
     onRefresh: (outcome) => metrics.refreshes.inc({ outcome }),
+    onLogin: (result) => metrics.logins.inc({ result }),
   })
-  const introspection = createIntrospectionService({ tokens, revocation, clock })
+  const introspection = createIntrospectionService({ tokens, revocation, clock, onResult: (result) => metrics.introspections.inc({ result }) })
   const myAccount = createMyAccount({ db, clock, config, passwords, sessions, revocation, events })
   const operatorActions = createOperatorActions({ db, clock, config, revocation, events })
   const cleanup = createCleanupService({ db, clock, config, logger })

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js'
+import type { IntrospectionResult } from '../metrics.js'
 import type { RevocationService } from './revocation.js'
 import type { AccessClaims, TokenService } from './tokens.js'
 
@@ -21,6 +22,8 @@ export interface IntrospectionDeps {
   clock: Clock
   /** How many verified tokens to remember; 0 turns the cache off. */
   verifiedCacheSize?: number
+  /** How each introspection ended, for metrics. */
+  onResult?: (result: IntrospectionResult) => void
 }
 
 /**
@@ -29,7 +32,7 @@ export interface IntrospectionDeps {
  * are remembered (bounded, until their own `exp`). Failures are never cached, and revocation is asked
  * on every call: the cache holds "this signature is ours", never "this session is alive".
  */
-export function createIntrospectionService({ tokens, revocation, clock, verifiedCacheSize = 10_000 }: IntrospectionDeps) {
+export function createIntrospectionService({ tokens, revocation, clock, verifiedCacheSize = 10_000, onResult }: IntrospectionDeps) {
   // A Map iterates in insertion order: re-inserting on hit makes it a small LRU.
   const verified = new Map<string, AccessClaims>()
 
@@ -59,11 +62,23 @@ export function createIntrospectionService({ tokens, revocation, clock, verified
   }
 
   /** RFC 7662: anything but an active access token is exactly `{active: false}`. */
-  async function introspect(token: string): Promise<IntrospectionAnswer> {
+  async function answer(token: string): Promise<IntrospectionAnswer> {
     const claims = await authenticate(token)
     if (!claims) return { active: false }
     const { sub, sid, exp, iat, iss, aud } = claims
     return { active: true, sub, sid, exp, iat, iss, aud, token_type: 'access_token' }
+  }
+
+  /** The RFC 7662 answer for `token`, reported to `onResult` (a failure to answer is `error`). */
+  async function introspect(token: string): Promise<IntrospectionAnswer> {
+    try {
+      const result = await answer(token)
+      onResult?.(result.active ? 'active' : 'inactive')
+      return result
+    } catch (error) {
+      onResult?.('error')
+      throw error
+    }
   }
 
   return { introspect }

@@ -6,7 +6,7 @@ import { clientFields, type ClientInfo } from '../client-info.js'
 import type { Db, Executor, Tx } from '../stores/db.js'
 import { hasLoggedInFrom } from '../stores/events.js'
 import type { EventRecorder } from './events.js'
-import type { RefreshOutcome } from '../metrics.js'
+import type { LoginResult, RefreshOutcome } from '../metrics.js'
 import type { Logger } from '../logger.js'
 import { requestLogger } from '../request-context.js'
 import {
@@ -58,6 +58,7 @@ export interface SessionDeps {
   events: EventRecorder
   logger: Logger
   onRefresh?: (outcome: RefreshOutcome) => void
+  onLogin?: (result: LoginResult) => void
 }
 
 type RefreshResult =
@@ -67,7 +68,7 @@ type RefreshResult =
   | { kind: 'ended'; reason: EndReason }
   | { kind: 'reused'; sessionId: string; userId: string }
 
-export function createSessionService({ db, clock, config, accounts, tokens, keys, revocation, events, logger, onRefresh }: SessionDeps) {
+export function createSessionService({ db, clock, config, accounts, tokens, keys, revocation, events, logger, onRefresh, onLogin }: SessionDeps) {
   async function issueTokens(session: SessionRow, refreshToken: string, now: Date): Promise<IssuedTokens> {
     const endsAt = sessionExpiresAt(session, config)
     const access = await tokens.signAccessToken({
@@ -183,8 +184,20 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
   return {
     /** Checks the password and opens a brand-new session (a fresh id every time: no fixation). */
     async login(email: string, password: string, client: ClientInfo): Promise<IssuedTokens> {
-      const user = await accounts.checkCredentials(email, password, client)
-      return openLoginSession(user, client)
+      try {
+        const user = await accounts.checkCredentials(email, password, client)
+        const issued = await openLoginSession(user, client)
+        onLogin?.('success')
+        return issued
+      } catch (error) {
+        onLogin?.(error instanceof AppError && error.code === 'invalid_credentials' ? 'failure' : 'error')
+        throw error
+      }
+    },
+
+    /** Counts a login the rate limiter refused before it reached `login` (429), with the others. */
+    loginRateLimited(): void {
+      onLogin?.('rate_limited')
     },
 
     openSessionWithNewPassword,

@@ -40,6 +40,22 @@ describe('GET /metrics', () => {
     expect(text).toContain('process_cpu_user_seconds_total')
   })
 
+  it('counts logins where they are decided: by the service, and a 429 by the login budgets that refused it', async () => {
+    const { app } = await buildTestApp()
+    const { email } = await registerAndLogin(app)
+    // The consecutive account+IP budget (10) is spent by wrong passwords; the next attempt is refused unheard.
+    for (let i = 0; i < 10; i += 1) await call(app, 'POST', '/login', { json: { email, password: 'wrong wrong wrong' } })
+    expect((await call(app, 'POST', '/login', { json: { email, password: 'wrong wrong wrong' } })).status).toBe(429)
+    // Not a login attempt: the body never named credentials, so the service never saw it.
+    expect((await call(app, 'POST', '/login', { json: { email: 'not an email' } })).status).toBe(400)
+
+    const { text } = await scrape(app)
+    expect(value(text, 'sessiond_logins_total{result="success"}')).toBe(1)
+    expect(value(text, 'sessiond_logins_total{result="failure"}')).toBe(10)
+    expect(value(text, 'sessiond_logins_total{result="rate_limited"}')).toBe(1)
+    expect(value(text, 'sessiond_logins_total{result="error"}')).toBe(0)
+  })
+
   it('requires METRICS_TOKEN when one is set', async () => {
     const { app } = await buildTestApp({ env: { METRICS_TOKEN: 'metrics-token-0123456789' } })
     expect((await scrape(app)).status).toBe(401)
