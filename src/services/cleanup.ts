@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js'
 import type { Config } from '../config.js'
 import { describeError, type Logger } from '../logger.js'
+import { requestLogger } from '../request-context.js'
 import type { Db } from '../stores/db.js'
 import {
   deleteEndedSessions,
@@ -49,7 +50,7 @@ export function createCleanupService({ db, clock, config, logger }: CleanupDeps)
       (await drain((limit) => deleteOpenSessionsIdleSince(db, idleCutoff, limit))) +
       (await drain((limit) => deleteTombstonesBefore(db, sessionCutoff, limit)))
     const events = await drain((limit) => deleteEventsBefore(db, new Date(now - config.eventRetentionMs), limit))
-    if (sessions + events > 0) logger.info({ sessions, events }, 'retention cleanup')
+    if (sessions + events > 0) requestLogger(logger).info({ sessions, events }, 'retention cleanup')
     return { sessions, events }
   }
 
@@ -62,7 +63,7 @@ export function createCleanupService({ db, clock, config, logger }: CleanupDeps)
         const delay = config.cleanupIntervalMs * (0.75 + Math.random() * 0.5)
         timer = setTimeout(() => {
           running = runOnce()
-            .catch((error: unknown) => logger.warn({ err: describeError(error) }, 'retention cleanup failed'))
+            .catch((error: unknown) => requestLogger(logger).warn({ err: describeError(error) }, 'retention cleanup failed'))
             .finally(schedule)
         }, delay)
         timer.unref()

@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js'
 import type { Config } from '../config.js'
 import { DependencyError } from '../errors.js'
 import { describeError, type Logger } from '../logger.js'
+import { requestLogger } from '../request-context.js'
 import type { Db, Tx } from '../stores/db.js'
 import type { Denylist, RevokedEntry } from '../stores/denylist.js'
 import { findSession, listSessionsEndedSince } from '../stores/sessions.js'
@@ -50,11 +51,11 @@ export function createRevocationService({ db, denylist, clock, config, logger, o
         if (complete) {
           needsRebuild = false
           lastReconcileAt = startedAt
-          logger.info({ denylist: denylist.kind }, 'denylist rebuilt from the ledger')
+          requestLogger(logger).info({ denylist: denylist.kind }, 'denylist rebuilt from the ledger')
         }
       } catch (error) {
         needsRebuild = true
-        logger.warn({ err: describeError(error) }, 'denylist rebuild failed; the ledger answers meanwhile')
+        requestLogger(logger).warn({ err: describeError(error) }, 'denylist rebuild failed; the ledger answers meanwhile')
       } finally {
         rebuilding = null
       }
@@ -72,7 +73,7 @@ export function createRevocationService({ db, denylist, clock, config, logger, o
       lastReconcileAt = startedAt
     } catch (error) {
       needsRebuild = true
-      logger.debug({ err: describeError(error) }, 'denylist reconcile failed')
+      requestLogger(logger).debug({ err: describeError(error) }, 'denylist reconcile failed')
     }
   }
 

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto'
 import type { Clock } from '../clock.js'
 import type { Config } from '../config.js'
 import { describeError, type Logger } from '../logger.js'
+import { requestLogger } from '../request-context.js'
 import type { Db } from '../stores/db.js'
 import type { WebhookOutboxRow } from '../stores/schema.js'
 import { claimDueDeliveries, markDelivered, markFailed } from '../stores/webhook-outbox.js'
@@ -74,7 +75,7 @@ export function createWebhookWorker({ db, clock, config, logger, onDelivery }: W
     const retryAt = attempt >= config.webhookMaxAttempts ? null : new Date(at.getTime() + retryDelayMs(attempt, config.webhookRetryBaseMs))
     await markFailed(db, row.id, { at, retryAt, error })
     onDelivery?.(retryAt ? 'failed' : 'dead')
-    if (!retryAt) logger.warn({ eventId: row.eventId, attempts: attempt }, 'webhook delivery given up')
+    if (!retryAt) requestLogger(logger).warn({ eventId: row.eventId, attempts: attempt }, 'webhook delivery given up')
   }
 
   /** Claims and delivers one batch; returns how many rows it handled. */
@@ -92,7 +93,7 @@ export function createWebhookWorker({ db, clock, config, logger, onDelivery }: W
       const tick = () => {
         running = runOnce()
           .then(() => undefined)
-          .catch((error: unknown) => logger.warn({ err: describeError(error) }, 'webhook worker failed'))
+          .catch((error: unknown) => requestLogger(logger).warn({ err: describeError(error) }, 'webhook worker failed'))
           .finally(() => {
             if (timer !== null) timer = setTimeout(tick, config.webhookPollMs).unref()
           })

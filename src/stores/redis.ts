@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis'
-import type { Logger } from '../logger.js'
+import { describeError, type Logger } from '../logger.js'
 
 /**
  * A Redis client that fails fast instead of queueing: with the offline queue off and a short command
@@ -17,11 +17,11 @@ export function openRedis(url: string, timeoutMs: number, logger: Logger): Redis
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   })
   let lastLoggedAt = 0
-  client.on('error', (error: Error & { code?: string }) => {
+  client.on('error', (error: Error) => {
     // ioredis emits an error per reconnect attempt; one line every 30 s is enough for an operator.
     if (Date.now() - lastLoggedAt > 30_000) {
       lastLoggedAt = Date.now()
-      logger.warn({ code: error.code ?? error.name }, 'redis unavailable')
+      logger.warn({ err: describeError(error) }, 'redis unavailable')
     }
   })
   return client
