@@ -3,7 +3,7 @@ import type { Logger } from './logger.js'
 
 /**
  * The logger of the request being served, so services log with its request id without taking an HTTP
- * context. `http/middleware.ts` opens the scope; outside a request (timers, CLIs) the base logger is used.
+ * context. `http/middleware/request-context.ts` opens the scope; outside a request (timers, CLIs) the base logger is used.
  */
 const current = new AsyncLocalStorage<Logger>()
 

@@ -37,10 +37,3 @@ async function read(c: Context): Promise<string> {
   }
   return Buffer.concat(chunks).toString('utf8')
 }
-
-/** Refuses a declared Content-Length over the limit before anything is read. */
-export async function limitBody(c: Context, next: () => Promise<void>): Promise<void> {
-  const length = c.req.header('content-length')
-  if (length !== undefined && Number(length) > MAX_BODY_BYTES) throw new AppError('payload_too_large')
-  await next()
-}

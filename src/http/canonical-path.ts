@@ -1,7 +1,3 @@
-import type { IncomingMessage } from 'node:http'
-import type { MiddlewareHandler } from 'hono'
-import { AppError } from '../errors.js'
-
 /**
  * The path of a request target as the client sent it: origin-form "/a/b?c" or absolute-form
  * "http://host/a/b?c" (RFC 9112 §3.2), without the query.
@@ -27,17 +23,4 @@ export function isCanonicalPath(path: string): boolean {
   if (/%(?:2e|2f|5c)/i.test(path) || path.includes('\\')) return false
   const segments = path.slice(1).split('/')
   return segments.every((segment, index) => segment !== '.' && segment !== '..' && (segment !== '' || index === segments.length - 1))
-}
-
-/**
- * 404 not_found for a non-canonical request path, before any route sees it. Reads the raw request
- * target from Node's IncomingMessage: by the time Hono has c.req.url, WHATWG URL parsing has already
- * resolved "/x/%2e%2e/metrics" to "/metrics". Without a socket (app.request() in tests) it checks
- * the URL it was given.
- */
-export const requireCanonicalPath: MiddlewareHandler = async (c, next) => {
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
-  const target = incoming?.url ?? c.req.url
-  if (!isCanonicalPath(targetPath(target))) throw new AppError('not_found')
-  await next()
 }

@@ -1,35 +1,16 @@
-import { createHash } from 'node:crypto'
-import { Hono, type MiddlewareHandler } from 'hono'
+import { Hono } from 'hono'
 import { every } from 'hono/combine'
 import { z } from 'zod'
 import type { Config } from '../config.js'
 import { AppError } from '../errors.js'
-import { bearerToken, secretsEqual, type AppEnv } from '../http/middleware.js'
+import type { AppEnv } from '../http/app-env.js'
 import { presentSession, presentUser } from '../http/present.js'
 import { uuidParam, validate } from '../http/validate.js'
 import { fitsPostgresText } from '../text.js'
 import type { ClientReader } from '../http/client.js'
-import { limitFailedAuthPerIp } from '../http/rate-limit.js'
+import { limitFailedAuthPerIp } from '../http/middleware/rate-limit.js'
+import { requireAdmin } from '../http/middleware/require-admin.js'
 import type { Services } from '../services/index.js'
-
-/** Names a key in the logs without revealing it: the first 8 hex digits of its SHA-256. */
-export function keyFingerprint(key: string): string {
-  return createHash('sha256').update(key).digest('hex').slice(0, 8)
-}
-
-/** `Authorization: Bearer <ADMIN_API_KEY>`, compared in constant time against every configured key. */
-export function requireAdmin(keys: string[]): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const presented = bearerToken(c)
-    if (!presented) throw new AppError('unauthorized')
-    let matched: string | null = null
-    for (const key of keys) if (secretsEqual(presented, key)) matched = key
-    if (!matched) throw new AppError('invalid_token')
-    c.set('adminKey', keyFingerprint(matched))
-    await next()
-    c.var.log.info({ adminKey: c.var.adminKey, method: c.req.method, path: c.req.path, status: c.res.status }, 'admin action')
-  }
-}
 
 const userIdParam = (id: string) => uuidParam(id, 'user_not_found')
 

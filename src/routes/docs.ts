@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Hono } from 'hono'
 import { AppError } from '../errors.js'
-import type { AppEnv } from '../http/middleware.js'
+import type { AppEnv } from '../http/app-env.js'
 
 // Both resolve to the project root from src/routes and from dist/routes alike.
 const SPEC_PATH = fileURLToPath(new URL('../../openapi.yaml', import.meta.url))

@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { AppError } from '../errors.js'
-import type { AppEnv } from '../http/middleware.js'
+import type { AppEnv } from '../http/app-env.js'
 import type { ReadinessCheck } from '../services/readiness.js'
 
 export function healthRoutes(readiness: ReadinessCheck) {

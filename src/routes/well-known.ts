@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import type { AppEnv } from '../http/middleware.js'
+import type { AppEnv } from '../http/app-env.js'
 import type { KeySet } from '../services/keys.js'
 
 export function wellKnownRoutes(keys: KeySet) {

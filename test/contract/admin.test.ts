@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { eq } from 'drizzle-orm'
 import { buildTestApp, call, introspect, isolatedDatabase, registerAndLogin } from '../support/app.js'
 import { securityEvents, sessions, users } from '../../src/stores/schema.js'
-import { keyFingerprint } from '../../src/routes/admin.js'
+import { keyFingerprint } from '../../src/http/middleware/require-admin.js'
 
 const KEY = 'admin-key-0123456789-0123456789-abcdef'
 const NEXT_KEY = 'admin-key-next-9876543210-9876543210-xyz'

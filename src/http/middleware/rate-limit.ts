@@ -1,9 +1,9 @@
 import type { Context, MiddlewareHandler } from 'hono'
-import { AppError } from '../errors.js'
-import { PoolFullError } from '../services/hash-queue.js'
-import type { Admission, FailureLimiter, Outcome, Reservation } from '../services/rate-limits.js'
-import type { ClientReader } from './client.js'
-import type { AppEnv } from './middleware.js'
+import { AppError } from '../../errors.js'
+import { PoolFullError } from '../../services/hash-queue.js'
+import type { Admission, FailureLimiter, Outcome, Reservation } from '../../services/rate-limits.js'
+import type { AppEnv } from '../app-env.js'
+import type { ClientReader } from '../client.js'
 
 export interface FailureRule {
   limiter: FailureLimiter

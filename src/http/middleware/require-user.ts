@@ -1,9 +1,10 @@
 import type { MiddlewareHandler } from 'hono'
-import type { Clock } from '../clock.js'
-import { AppError } from '../errors.js'
-import type { SessionService } from '../services/sessions.js'
-import type { TokenService } from '../services/tokens.js'
-import { bearerToken, type AppEnv } from './middleware.js'
+import type { Clock } from '../../clock.js'
+import { AppError } from '../../errors.js'
+import type { SessionService } from '../../services/sessions.js'
+import type { TokenService } from '../../services/tokens.js'
+import type { AppEnv } from '../app-env.js'
+import { bearerToken } from '../bearer-token.js'
 
 /**
  * Bearer access token → `c.var.auth` and `c.var.session`. The ledger (not the denylist) decides here:
