@@ -1,8 +1,6 @@
 import { Hono, type Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import type { Redis } from 'ioredis'
-import type { Clock } from './clock.js'
 import type { Config } from './config.js'
 import { AppError, CATALOGUE, DependencyError, publicCode, type ErrorCode } from './errors.js'
 import { createClientReader } from './http/client.js'
@@ -25,22 +23,15 @@ import { FORM_BODY_PATHS, introspectRoutes } from './routes/introspect.js'
 import { meRoutes } from './routes/me.js'
 import { metricsRoutes } from './routes/metrics.js'
 import { wellKnownRoutes } from './routes/well-known.js'
-import { createServices } from './services/index.js'
-import { createReadinessCheck } from './services/readiness.js'
-import type { KeySet } from './services/keys.js'
-import type { Database } from './stores/db.js'
-import type { Denylist } from './stores/denylist.js'
+import type { Services } from './services/index.js'
 import { isDependencyFailure } from './stores/connection-errors.js'
 
 export interface AppDeps {
   config: Config
-  database: Database
-  denylist: Denylist
-  /** Shared store for rate limits; null keeps them in memory (embedded mode). */
-  redis: Redis | null
-  clock: Clock
+  /** From createServices (services/index.ts), built by main.ts; tests build them the same way. */
+  services: Services
+  /** The base logger: each request logs through a child carrying its request id. */
   logger: Logger
-  keys: KeySet
   /** IP → "City, CC" from GEOIP_DB (see main.ts); none means every location is null. */
   locate?: Locate
 }
@@ -48,12 +39,13 @@ export interface AppDeps {
 const REALM = 'realm="sessiond"'
 const RETRY_AFTER_SECONDS = 5
 
-/** Builds the whole HTTP app on the given dependencies. Tests call this with real stores and a fake clock. */
-export function createApp(deps: AppDeps) {
-  const { config, database, denylist, redis, clock, logger, keys } = deps
-  const services = createServices({ config, db: database.db, denylist, redis, clock, logger, keys })
-  const client = createClientReader(config.trustProxy, deps.locate)
-  const requireUser = createRequireUser({ tokens: services.tokens, sessions: services.sessions, clock })
+/**
+ * Builds the HTTP side only: middleware, routes, 404/405 and the one error renderer, on services
+ * built elsewhere (main.ts is the composition root). Each route group gets the services it uses.
+ */
+export function createApp({ config, services, logger, locate }: AppDeps): Hono<AppEnv> {
+  const client = createClientReader(config.trustProxy, locate)
+  const requireUser = createRequireUser(services.sessions)
 
   const app = new Hono<AppEnv>()
   app.use(requestContext(logger), recordRequests(services.metrics), defaultHeaders, requireCanonicalPath, limitBody, requireMediaType((path) => FORM_BODY_PATHS.has(path)))
@@ -61,8 +53,8 @@ export function createApp(deps: AppDeps) {
   app.route('/', meRoutes(services, config, requireUser, client))
   app.route('/', introspectRoutes(services, config.introspectionClients, client))
   app.route('/', adminRoutes(services, config, client))
-  app.route('/', wellKnownRoutes(keys))
-  app.route('/', healthRoutes(createReadinessCheck({ database, denylist, timeoutMs: config.dependencyTimeoutMs })))
+  app.route('/', wellKnownRoutes(services.jwks))
+  app.route('/', healthRoutes(services.readiness))
   app.route('/', metricsRoutes(services.metrics, config.metricsToken, limitFailedAuthPerIp(services.limits.clientPerIp, client)))
   app.route('/', docsRoutes())
 
@@ -74,7 +66,7 @@ export function createApp(deps: AppDeps) {
     return renderError(c, new AppError('method_not_allowed'))
   })
   app.onError((error, c) => renderError(c, error))
-  return { app, services }
+  return app
 }
 
 /** The one renderer: every error leaves as `{error, message, details?}` with the contract's headers. */

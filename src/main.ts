@@ -4,10 +4,12 @@ import { systemClock } from './clock.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { createLogger } from './logger.js'
 import { openGeoLocator } from './http/geo.js'
+import { createServices } from './services/index.js'
 import { loadKeySet, loadOrGenerateKeyFile } from './services/keys.js'
 import { openDatabase, openDenylist } from './stores/open.js'
 
-// The only reader of process.env: config → stores → app → listen. SIGTERM drains, then exits.
+// The composition root and the only reader of process.env: config → stores → services → app → listen.
+// SIGTERM drains, then exits.
 async function main() {
   let config: Config
   try {
@@ -40,7 +42,8 @@ async function main() {
   const database = await openDatabase(config)
   await database.runMigrations()
   const { denylist, redis } = await openDenylist(config, logger, systemClock)
-  const { app, services } = createApp({ config, database, denylist, redis, clock: systemClock, logger, keys, locate })
+  const services = createServices({ config, database, denylist, redis, clock: systemClock, logger, keys })
+  const app = createApp({ config, services, logger, locate })
   await services.revocation.start()
   services.cleanup.start()
   services.webhooks.start()

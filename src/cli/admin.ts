@@ -1,13 +1,14 @@
-import { createApp } from '../app.js'
 import { systemClock } from '../clock.js'
 import { createLogger } from '../logger.js'
+import { createServices } from '../services/index.js'
 import { loadKeySet, loadOrGenerateKeyFile } from '../services/keys.js'
 import { openDatabase, openDenylist } from '../stores/open.js'
 import { failTool, loadToolConfig } from './tool-config.js'
 
 /**
  * `npm run admin -- <command> <email>`: what the admin API does, from a shell on a machine with the
- * service's environment. It uses the same services, so revocations reach the ledger and the denylist.
+ * service's environment. It builds the same services as main.ts (no HTTP app), so revocations reach
+ * the ledger and the denylist.
  */
 const USAGE = 'usage: npm run admin -- sessions <email> | revoke-user <email>'
 
@@ -19,8 +20,9 @@ async function main(args: string[]) {
   const database = await openDatabase(config)
   await database.runMigrations()
   const { denylist } = await openDenylist(config, logger, systemClock)
-  const keys = await loadKeySet(process.env.JWT_PRIVATE_KEY || loadOrGenerateKeyFile(config.dataDir))
-  const { services } = createApp({ config, database, denylist, redis: null, clock: systemClock, logger, keys })
+  const keys = await loadKeySet(config.jwtPrivateKey ?? loadOrGenerateKeyFile(config.dataDir))
+  // Rate limits are for the HTTP side: none here, so no Redis client for them either.
+  const services = createServices({ config, database, denylist, redis: null, clock: systemClock, logger, keys })
   try {
     const user = await services.accounts.findByEmail(email)
     if (!user) throw new Error(`no user with email ${email}`)

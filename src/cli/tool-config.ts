@@ -2,10 +2,11 @@ import { ConfigError, loadConfig, type Config } from '../config.js'
 
 /**
  * Configuration for the operator tools. They touch only the ledger (and Redis), never sign tokens,
- * so a missing JWT_PRIVATE_KEY must not stop them.
+ * so a missing JWT_PRIVATE_KEY must not stop them: it is then null, as in embedded mode.
  */
 export function loadToolConfig(env: Record<string, string | undefined>): Config {
-  return loadConfig({ ...env, JWT_PRIVATE_KEY: env.JWT_PRIVATE_KEY || 'not-used-by-operator-tools' })
+  if (env.JWT_PRIVATE_KEY) return loadConfig(env)
+  return { ...loadConfig({ ...env, JWT_PRIVATE_KEY: 'not-used-by-operator-tools' }), jwtPrivateKey: null }
 }
 
 /** Prints one line and exits 1: what an operator sees when a tool fails. */

@@ -14,26 +14,29 @@ import type { Services } from '../services/index.js'
 
 const userIdParam = (id: string) => uuidParam(id, 'user_not_found')
 
-export function adminRoutes(services: Services, config: Config, client: ClientReader) {
-  const { operatorActions } = services
-  const limitBadKeys = limitFailedAuthPerIp(services.limits.clientPerIp, client)
+export function adminRoutes(
+  { accounts, sessions, operatorActions, limits }: Pick<Services, 'accounts' | 'sessions' | 'operatorActions' | 'limits'>,
+  config: Config,
+  client: ClientReader,
+) {
+  const limitBadKeys = limitFailedAuthPerIp(limits.clientPerIp, client)
   const checkKey = requireAdmin(config.adminApiKeys)
   const admin = every(limitBadKeys, checkKey)
   const existingUser = async (id: string) => {
-    const user = await services.accounts.findById(userIdParam(id))
+    const user = await accounts.findById(userIdParam(id))
     if (!user) throw new AppError('user_not_found')
     return user
   }
   return new Hono<AppEnv>()
     .get('/admin/users', admin, async (c) => {
       const { email } = validate(z.object({ email: z.string().max(254).refine(fitsPostgresText, 'Must not contain NUL characters.').default('') }), c.req.query())
-      const users = await services.accounts.search(email, 100)
+      const users = await accounts.search(email, 100)
       return c.json({ users: users.map(presentUser) })
     })
     .get('/admin/users/:userId/sessions', admin, async (c) => {
       const user = await existingUser(c.req.param('userId'))
-      const sessions = await services.sessions.listActive(user.id)
-      return c.json({ sessions: sessions.map((session) => presentSession(session, config, null)) })
+      const active = await sessions.listActive(user.id)
+      return c.json({ sessions: active.map((session) => presentSession(session, config, null)) })
     })
     .post('/admin/users/:userId/sessions/revoke-all', admin, async (c) => {
       const user = await existingUser(c.req.param('userId'))

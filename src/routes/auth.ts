@@ -21,8 +21,12 @@ const credentials = z.object({
 })
 const refreshBody = z.object({ refreshToken: z.string().min(1).max(512) })
 
-export function authRoutes(services: Services, config: Config, client: ClientReader) {
-  const { limits } = services
+/** Sign-up, login, refresh and logout: the services they call, and how requests are read and presented. */
+export function authRoutes(
+  { accounts, sessions, deviceCookies, limits }: Pick<Services, 'accounts' | 'sessions' | 'deviceCookies' | 'limits'>,
+  config: Config,
+  client: ClientReader,
+) {
   const ip = client.ipKey
   /** The account a login names, from the (cached) body; null when the body has no usable email. */
   const account = async (c: Context<AppEnv>) => {
@@ -36,7 +40,7 @@ export function authRoutes(services: Services, config: Config, client: ClientRea
   /** The device a login comes from, when it presents a valid device cookie for the account it names. */
   const knownDevice = async (c: Context<AppEnv>) => {
     const key = await account(c)
-    const device = key ? services.deviceCookies.verify(key, getCookie(c, DEVICE_COOKIE_NAME, 'host')) : null
+    const device = key ? deviceCookies.verify(key, getCookie(c, DEVICE_COOKIE_NAME, 'host')) : null
     return device ? `${key}:${device}` : null
   }
   const isUnauthorized = (status: number) => status === 401
@@ -57,7 +61,7 @@ export function authRoutes(services: Services, config: Config, client: ClientRea
     {
       knownClient: { limiter: limits.loginPerDevice, key: knownDevice, resetOnSuccess: true },
       // Counted with the logins the service saw (sessiond_logins_total{result="rate_limited"}).
-      onRefused: services.sessions.loginRateLimited,
+      onRefused: sessions.loginRateLimited,
     },
   )
   const limitFailedTokens = limitFailures(isUnauthorized, [{ limiter: limits.refreshPerIp, key: ip }])
@@ -65,14 +69,14 @@ export function authRoutes(services: Services, config: Config, client: ClientRea
   return new Hono<AppEnv>()
     .post('/register', limitSignUps, async (c) => {
       const { email, password } = await jsonBody(c, credentials)
-      const user = await services.accounts.register(email, password)
+      const user = await accounts.register(email, password)
       return c.json({ user: presentUser(user) }, 201)
     })
     .post('/login', limitFailedLogins, async (c) => {
       const { email, password } = await jsonBody(c, credentials)
-      const issued = await services.sessions.login(email, password, client.info(c))
+      const issued = await sessions.login(email, password, client.info(c))
       // A fresh device cookie on every successful login: this client is known from now on.
-      setCookie(c, DEVICE_COOKIE_NAME, services.deviceCookies.issue(accountKey(email)), {
+      setCookie(c, DEVICE_COOKIE_NAME, deviceCookies.issue(accountKey(email)), {
         prefix: 'host',
         path: '/',
         secure: true,
@@ -85,23 +89,18 @@ export function authRoutes(services: Services, config: Config, client: ClientRea
     .post('/refresh', limitFailedTokens, async (c) => {
       const { refreshToken } = await jsonBody(c, refreshBody)
       // Lazy: only a detected reuse records the client, so a normal rotation parses no UA and does no GeoIP lookup.
-      const issued = await services.sessions.refresh(refreshToken, () => client.info(c))
+      const issued = await sessions.refresh(refreshToken, () => client.info(c))
       return c.json(presentTokenPair(issued, config))
     })
     .post('/logout', limitFailedTokens, async (c) => {
       // Either the bearer access token or {refreshToken} names the session (RFC 7009: 204 even if already over).
-      const token = bearerToken(c)
+      const accessToken = bearerToken(c)
       const text = await readBodyText(c)
       const body = text ? validate(refreshBody, parseJson(text)) : null
-      if (!token && !body) {
+      if (!accessToken && !body) {
         throw new AppError('invalid_request', { message: 'Send a Bearer access token or {"refreshToken"}.' })
       }
-      if (token) {
-        const claims = await services.tokens.verifyAccessToken(token, services.clock.now())
-        if (!claims) throw new AppError('invalid_token')
-        await services.sessions.logout(claims.sid, client.info(c))
-      }
-      if (body) await services.sessions.logoutByRefreshToken(body.refreshToken, client.info(c))
+      await sessions.logout({ accessToken, refreshToken: body?.refreshToken ?? null }, client.info(c))
       return c.body(null, 204)
     })
 }

@@ -18,16 +18,16 @@ const introspectBody = z.object({
 /** RFC 7662 §2.1 clients send form bodies: the one path where the app-wide JSON-only rule gives way. */
 export const FORM_BODY_PATHS: ReadonlySet<string> = new Set(['/introspect'])
 
-export function introspectRoutes(services: Services, clients: IntrospectionClient[], client: ClientReader) {
+export function introspectRoutes({ introspection, limits }: Pick<Services, 'introspection' | 'limits'>, clients: IntrospectionClient[], client: ClientReader) {
   // Failed client authentications per IP. Only this instance's memory is asked before each request,
   // so the hot path pays no extra Redis round trip; failures are still counted in the shared store.
-  const limitBadClients = limitFailedAuthPerIp(services.limits.clientPerIp, client, { localOnly: true })
+  const limitBadClients = limitFailedAuthPerIp(limits.clientPerIp, client, { localOnly: true })
   return new Hono<AppEnv>().post('/introspect', limitBadClients, requireIntrospectionClient(clients), async (c) => {
     const input =
       mediaType(c) === 'application/x-www-form-urlencoded'
         ? Object.fromEntries(new URLSearchParams(await readBodyText(c)))
         : await readJson(c)
     const { token } = validate(introspectBody, input)
-    return c.json(await services.introspection.introspect(token))
+    return c.json(await introspection.introspect(token))
   })
 }

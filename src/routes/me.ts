@@ -20,8 +20,12 @@ const eventsQuery = z.object({
  * The signed-in user's own account and sessions. `requireUser` is attached per route, not with
  * `use('/me/*')`, so an unknown /me path is 404 and a wrong method 405, not 401.
  */
-export function meRoutes(services: Services, config: Config, requireUser: MiddlewareHandler<AppEnv>, client: ClientReader) {
-  const { myAccount, limits } = services
+export function meRoutes(
+  { accounts, sessions, myAccount, limits }: Pick<Services, 'accounts' | 'sessions' | 'myAccount' | 'limits'>,
+  config: Config,
+  requireUser: MiddlewareHandler<AppEnv>,
+  client: ClientReader,
+) {
   // Wrong passwords re-typed by a signed-in user: per account, and per IP like failed logins. Points
   // are reserved before the argon2id check, so a stolen access token cannot guess in parallel.
   const limitWrongPassword = reserveAttempts(failuresAre(403), [
@@ -30,13 +34,13 @@ export function meRoutes(services: Services, config: Config, requireUser: Middle
   ])
   return new Hono<AppEnv>()
     .get('/me', requireUser, async (c) => {
-      const user = await services.accounts.findById(c.var.auth.userId)
+      const user = await accounts.findById(c.var.auth.userId)
       if (!user) throw new AppError('invalid_token')
       return c.json({ user: presentUser(user), session: presentSession(c.var.session, config, c.var.auth.sessionId) })
     })
     .get('/me/sessions', requireUser, async (c) => {
-      const sessions = await services.sessions.listActive(c.var.auth.userId)
-      return c.json({ sessions: sessions.map((session) => presentSession(session, config, c.var.auth.sessionId)) })
+      const active = await sessions.listActive(c.var.auth.userId)
+      return c.json({ sessions: active.map((session) => presentSession(session, config, c.var.auth.sessionId)) })
     })
     .delete('/me/sessions/:id', requireUser, async (c) => {
       const id = uuidParam(c.req.param('id'), 'session_not_found')

@@ -1,39 +1,47 @@
 import type { Redis } from 'ioredis'
 import type { Clock } from '../clock.js'
-import { createMetrics } from '../metrics.js'
-import { countSessionsActiveSince } from '../stores/sessions.js'
-import { countPendingDeliveries } from '../stores/webhook-outbox.js'
 import type { Config } from '../config.js'
 import type { Logger } from '../logger.js'
-import type { Db } from '../stores/db.js'
+import { createMetrics } from '../metrics.js'
+import type { Database } from '../stores/db.js'
 import type { Denylist } from '../stores/denylist.js'
+import { countSessionsActiveSince } from '../stores/sessions.js'
+import { countPendingDeliveries } from '../stores/webhook-outbox.js'
 import { createAccountService } from './accounts.js'
 import { createCleanupService } from './cleanup.js'
 import { createDeviceCookies } from './device-cookies.js'
 import { createEventRecorder } from './events.js'
 import { createIntrospectionService } from './introspection.js'
 import type { KeySet } from './keys.js'
-import { createPasswordHasher } from './passwords.js'
-import { createRateLimiters } from './rate-limits.js'
-import { createRevocationService } from './revocation.js'
 import { createMyAccount } from './my-account.js'
 import { createOperatorActions } from './operator-actions.js'
+import { createPasswordHasher } from './passwords.js'
+import { createRateLimiters } from './rate-limits.js'
+import { createReadinessCheck } from './readiness.js'
+import { createRevocationService } from './revocation.js'
+import { idleCutoff } from './session-expiry.js'
 import { createSessionService } from './sessions.js'
 import { createTokenService } from './tokens.js'
 import { createWebhookWorker } from './webhooks.js'
 
+/** The stores and the rest of what the services run on; main.ts and the operator CLIs open them. */
 export interface ServiceDeps {
   config: Config
-  db: Db
+  database: Database
   denylist: Denylist
+  /** Shared store for rate limits; null keeps them in memory (embedded mode, operator tools). */
   redis: Redis | null
   clock: Clock
   logger: Logger
   keys: KeySet
 }
 
-/** Wires every service from its named dependencies; no module-level singletons. */
-export function createServices({ config, db, denylist, redis, clock, logger, keys }: ServiceDeps) {
+/**
+ * Wires every service from its named dependencies (no module-level singletons), and each outcome
+ * callback to its metric: services report what happened, nothing else counts it.
+ */
+export function createServices({ config, database, denylist, redis, clock, logger, keys }: ServiceDeps) {
+  const { db } = database
   const passwords = createPasswordHasher({
     params: config.argon2,
     concurrency: config.passwordHashConcurrency,
@@ -46,7 +54,7 @@ export function createServices({ config, db, denylist, redis, clock, logger, key
     accessTokenTtlMs: config.accessTokenTtlMs,
   })
   const metrics = createMetrics({
-    activeSessions: () => countSessionsActiveSince(db, new Date(clock.now().getTime() - config.sessionIdleTimeoutMs)),
+    activeSessions: () => countSessionsActiveSince(db, idleCutoff(clock.now(), config)),
     webhookQueueDepth: () => countPendingDeliveries(db),
   })
   const revocation = createRevocationService({ db, denylist, clock, config, logger, onLookup: (source) => metrics.denylistLookups.inc({ source }) })
@@ -65,14 +73,22 @@ export function createServices({ config, db, denylist, redis, clock, logger, key
     onRefresh: (outcome) => metrics.refreshes.inc({ outcome }),
     onLogin: (result) => metrics.logins.inc({ result }),
   })
-  const introspection = createIntrospectionService({ tokens, revocation, clock, onResult: (result) => metrics.introspections.inc({ result }) })
-  const myAccount = createMyAccount({ db, clock, config, passwords, sessions, revocation, events })
-  const operatorActions = createOperatorActions({ db, clock, config, revocation, events })
-  const cleanup = createCleanupService({ db, clock, config, logger })
-  const webhooks = createWebhookWorker({ db, clock, config, logger, onDelivery: (result) => metrics.webhookDeliveries.inc({ result }) })
-  const limits = createRateLimiters(redis, config.redisKeyPrefix, clock)
-  const deviceCookies = createDeviceCookies(keys.deviceCookieKey)
-  return { db, clock, metrics, limits, deviceCookies, webhooks, passwords, tokens, revocation, accounts, sessions, myAccount, operatorActions, introspection, cleanup }
+  return {
+    metrics,
+    limits: createRateLimiters(redis, config.redisKeyPrefix, clock),
+    deviceCookies: createDeviceCookies(keys.deviceCookieKey),
+    /** The JWKS document: the public keys that verify our access tokens (never the private one). */
+    jwks: keys.jwks,
+    readiness: createReadinessCheck({ database, denylist, timeoutMs: config.dependencyTimeoutMs }),
+    revocation,
+    accounts,
+    sessions,
+    myAccount: createMyAccount({ db, clock, config, passwords, sessions, revocation, events }),
+    operatorActions: createOperatorActions({ db, clock, config, revocation, events }),
+    introspection: createIntrospectionService({ tokens, revocation, clock, onResult: (result) => metrics.introspections.inc({ result }) }),
+    cleanup: createCleanupService({ db, clock, config, logger }),
+    webhooks: createWebhookWorker({ db, clock, config, logger, onDelivery: (result) => metrics.webhookDeliveries.inc({ result }) }),
+  }
 }
 
 export type Services = ReturnType<typeof createServices>

@@ -109,6 +109,23 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
     })
   }
 
+  /** The session row, if it is still active (ended or timed out → null). */
+  async function activeSession(sessionId: string): Promise<SessionRow | null> {
+    const session = await findSession(db, sessionId)
+    return session && isSessionActive(session, config, clock.now()) ? session : null
+  }
+
+  /**
+   * Counts an authenticated call as activity. A ledger write per request is not needed: the idle
+   * timeout is days or minutes, so once a minute is plenty. Returns the row as it now stands.
+   */
+  async function recordActivity(session: SessionRow): Promise<SessionRow> {
+    const now = clock.now()
+    if (now.getTime() - session.lastActiveAt.getTime() < ACTIVITY_RESOLUTION_MS) return session
+    await touchSession(db, session.id, now)
+    return { ...session, lastActiveAt: now }
+  }
+
   /** Inserts a new session of `userId` with its first refresh token (generation 0). */
   async function insertSessionWithFirstToken(tx: Tx, userId: string, client: ClientInfo, now: Date, refreshToken: string): Promise<SessionRow> {
     const row = await insertSession(tx, {
@@ -269,15 +286,33 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
       }
     },
 
-    /** Ends the caller's own session (logout by access token). Already ended is fine (RFC 7009). */
-    async logout(sessionId: string, client: ClientInfo): Promise<void> {
-      await logoutSession(sessionId, client)
+    /**
+     * Ends the sessions a logout names: the access token's and/or the refresh token's. Already ended,
+     * or a refresh token we do not know, is fine (RFC 7009: the goal is reached); an access token we
+     * did not sign, or that has expired, is `invalid_token` and ends nothing.
+     */
+    async logout(presented: { accessToken: string | null; refreshToken: string | null }, client: ClientInfo): Promise<void> {
+      if (presented.accessToken) {
+        const claims = await tokens.verifyAccessToken(presented.accessToken, clock.now())
+        if (!claims) throw new AppError('invalid_token')
+        await logoutSession(claims.sid, client)
+      }
+      if (presented.refreshToken) {
+        const token = await findRefreshTokenByHash(db, hashToken(presented.refreshToken))
+        if (token) await logoutSession(token.sessionId, client)
+      }
     },
 
-    /** Ends the session a refresh token belongs to; an unknown token is not an error (RFC 7009). */
-    async logoutByRefreshToken(refreshToken: string, client: ClientInfo): Promise<void> {
-      const token = await findRefreshTokenByHash(db, hashToken(refreshToken))
-      if (token) await logoutSession(token.sessionId, client)
+    /**
+     * The caller behind a bearer access token, or null. The ledger decides (not the denylist): the
+     * session must still be active and belong to the token's user. The call counts as activity.
+     */
+    async authenticate(accessToken: string): Promise<{ auth: Auth; session: SessionRow } | null> {
+      const claims = await tokens.verifyAccessToken(accessToken, clock.now())
+      if (!claims) return null
+      const session = await activeSession(claims.sid)
+      if (!session || session.userId !== claims.sub) return null
+      return { auth: { userId: claims.sub, sessionId: claims.sid, claims }, session: await recordActivity(session) }
     },
 
     /** A user's active sessions, most recently active first. */
@@ -285,22 +320,7 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
       return activeSessionsOf(db, userId, clock.now())
     },
 
-    /** The caller's session row, if it is still active (ended or timed out → null). */
-    async activeSession(sessionId: string): Promise<SessionRow | null> {
-      const session = await findSession(db, sessionId)
-      return session && isSessionActive(session, config, clock.now()) ? session : null
-    },
-
-    /**
-     * Counts an authenticated /me* call as activity. A ledger write per request is not needed: the
-     * idle timeout is days or minutes, so once a minute is plenty. Returns the row as it now stands.
-     */
-    async recordActivity(session: SessionRow): Promise<SessionRow> {
-      const now = clock.now()
-      if (now.getTime() - session.lastActiveAt.getTime() < ACTIVITY_RESOLUTION_MS) return session
-      await touchSession(db, session.id, now)
-      return { ...session, lastActiveAt: now }
-    },
+    activeSession,
   }
 }
 

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis'
 import { Writable } from 'node:stream'
 import { inject } from 'vitest'
 import { createApp } from '../../src/app.js'
+import { createServices } from '../../src/services/index.js'
 import { openGeoLocator } from '../../src/http/geo.js'
 import { loadConfig } from '../../src/config.js'
 import { createLogger } from '../../src/logger.js'
@@ -113,10 +114,13 @@ export async function buildTestApp(options: TestAppOptions = {}) {
   const keys = options.keys ?? (await testKeys())
   const redis = options.redis !== undefined ? options.redis : await sharedRedis()
   const locate = await openGeoLocator(config.geoipDb)
-  const { app, services } = createApp({ config, database, denylist, redis, clock, logger, keys, locate })
+  // Built the way main.ts builds them: stores → services → app.
+  const services = createServices({ config, database, denylist, redis, clock, logger, keys })
+  const app = createApp({ config, services, logger, locate })
   await services.revocation.start()
   onClose(services.revocation, (revocation) => revocation.stop())
-  return { app, services, config, clock, logs, database, denylist, keys, redis }
+  // `services.db`: the ledger for tests' own assertions (the app's services hold no db); same as database.db.
+  return { app, services: { ...services, db: database.db }, config, clock, logs, database, denylist, keys, redis }
 }
 
 export type TestApp = Awaited<ReturnType<typeof buildTestApp>>
