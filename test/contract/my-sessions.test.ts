@@ -4,18 +4,23 @@ import { buildTestApp, call, introspect, registerAndLogin } from '../support/app
 import { createFakeClock } from '../support/clock.js'
 import { securityEvents, sessions } from '../../src/stores/schema.js'
 
-const clock = createFakeClock()
-const { app, services } = await buildTestApp({ clock })
-const login = (email: string, password: string, userAgent = 'curl/8.5.0') =>
-  call(app, 'POST', '/login', { json: { email, password }, headers: { 'user-agent': userAgent } })
-const eventsOf = async (userId: string, type: string) =>
-  services.db.select().from(securityEvents).where(and(eq(securityEvents.userId, userId), eq(securityEvents.type, type)))
+/** Each test gets its own clock and app (and so its own rate-limit budgets): moving the clock moves only its own. */
+async function world(env: Record<string, string> = {}) {
+  const clock = createFakeClock()
+  const { app, services } = await buildTestApp({ clock, env })
+  const login = (email: string, password: string, userAgent = 'curl/8.5.0') =>
+    call(app, 'POST', '/login', { json: { email, password }, headers: { 'user-agent': userAgent } })
+  const eventsOf = async (userId: string, type: string) =>
+    services.db.select().from(securityEvents).where(and(eq(securityEvents.userId, userId), eq(securityEvents.type, type)))
+  return { clock, app, services, login, eventsOf }
+}
 
 const CHROME = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1'
 
 describe('GET /me/sessions', () => {
   it('lists active sessions only, most recently active first, exactly one current', async () => {
+    const { app, clock, login } = await world()
     const { email, password, tokens: first } = await registerAndLogin(app, { headers: { 'user-agent': CHROME } })
     clock.advance(1_000)
     const second = await login(email, password, IPHONE)
@@ -34,6 +39,7 @@ describe('GET /me/sessions', () => {
   })
 
   it('leaves out sessions that timed out', async () => {
+    const { app, clock, login } = await world()
     const { email, password, tokens } = await registerAndLogin(app)
     clock.advance(8 * 86_400_000) // past the 7 d idle timeout
     const fresh = await login(email, password)
@@ -45,6 +51,7 @@ describe('GET /me/sessions', () => {
 
 describe('lastActiveAt', () => {
   it('moves on authenticated /me calls at most once a minute, and never on introspection', async () => {
+    const { app, services, clock } = await world()
     const { tokens } = await registerAndLogin(app)
     const lastActive = async () => (await services.db.select().from(sessions).where(eq(sessions.id, tokens.session.id)))[0]!.lastActiveAt.getTime()
     const loginAt = await lastActive()
@@ -63,6 +70,7 @@ describe('lastActiveAt', () => {
 
 describe('DELETE /me/sessions/:id', () => {
   it('ends another of my sessions at once, everywhere, with an event', async () => {
+    const { app, login, eventsOf } = await world()
     const { email, password, tokens, user } = await registerAndLogin(app)
     const other = await login(email, password)
     const res = await call(app, 'DELETE', `/me/sessions/${other.body.session.id}`, { bearer: tokens.accessToken })
@@ -76,6 +84,7 @@ describe('DELETE /me/sessions/:id', () => {
   })
 
   it("answers 404 for another user's session, which stays active (no IDOR, no oracle)", async () => {
+    const { app } = await world()
     const mallory = await registerAndLogin(app)
     const alice = await registerAndLogin(app)
     const res = await call(app, 'DELETE', `/me/sessions/${alice.tokens.session.id}`, { bearer: mallory.tokens.accessToken })
@@ -89,7 +98,7 @@ describe('DELETE /me/sessions/:id', () => {
   })
 
   it('answers 404 for a session that timed out without being ended: it is already over', async () => {
-    const short = await buildTestApp({ clock, env: { SESSION_IDLE_TIMEOUT: '1h', REAUTH_WINDOW: '2h' } })
+    const { clock, ...short } = await world({ SESSION_IDLE_TIMEOUT: '1h', REAUTH_WINDOW: '2h' })
     const { email, password } = await registerAndLogin(short.app)
     const stale = await call(short.app, 'POST', '/login', { json: { email, password } })
     clock.advance(61 * 60_000)
@@ -100,6 +109,7 @@ describe('DELETE /me/sessions/:id', () => {
   })
 
   it('refuses the current session: use /logout', async () => {
+    const { app } = await world()
     const { tokens } = await registerAndLogin(app)
     const res = await call(app, 'DELETE', `/me/sessions/${tokens.session.id}`, { bearer: tokens.accessToken })
     expect(res.status).toBe(400)
@@ -109,6 +119,7 @@ describe('DELETE /me/sessions/:id', () => {
 
 describe('sudo mode', () => {
   it('after REAUTH_WINDOW ending sessions needs a fresh password proof, recorded in the ledger', async () => {
+    const { app, clock, login } = await world()
     const { email, password, tokens: loginTokens } = await registerAndLogin(app)
     const other = await login(email, password)
     clock.advance(31 * 60_000)
@@ -140,6 +151,7 @@ describe('sudo mode', () => {
 
 describe('POST /me/sessions/revoke-all', () => {
   it('ends every session but the current one', async () => {
+    const { app, login, eventsOf } = await world()
     const { email, password, tokens, user } = await registerAndLogin(app)
     const others = [await login(email, password), await login(email, password)]
     const res = await call(app, 'POST', '/me/sessions/revoke-all', { bearer: tokens.accessToken })
@@ -153,6 +165,7 @@ describe('POST /me/sessions/revoke-all', () => {
 
 describe('POST /me/password', () => {
   it('stores the new password, ends every earlier session (the caller too) and opens a new one', async () => {
+    const { app, login, eventsOf } = await world()
     const { email, password, tokens, user } = await registerAndLogin(app)
     const other = await login(email, password)
     const newPassword = 'a whole new passphrase 2026'
@@ -172,6 +185,7 @@ describe('POST /me/password', () => {
   })
 
   it('answers 403 invalid_credentials for a wrong current password and changes nothing', async () => {
+    const { app, login } = await world()
     const { email, password, tokens } = await registerAndLogin(app)
     const res = await call(app, 'POST', '/me/password', { bearer: tokens.accessToken, json: { currentPassword: 'nope nope nope', newPassword: 'another fine passphrase' } })
     expect(res.status).toBe(403)
@@ -181,6 +195,7 @@ describe('POST /me/password', () => {
   })
 
   it('answers 400 for a weak new password and changes nothing', async () => {
+    const { app, login } = await world()
     const { email, password, tokens } = await registerAndLogin(app)
     const res = await call(app, 'POST', '/me/password', { bearer: tokens.accessToken, json: { currentPassword: password, newPassword: 'short' } })
     expect(res.status).toBe(400)
@@ -192,6 +207,7 @@ describe('POST /me/password', () => {
 
 describe('GET /me/security-events', () => {
   it('pages newest first with an opaque cursor', async () => {
+    const { app, services, clock, login } = await world()
     const { email, password, tokens, user } = await registerAndLogin(app, { headers: { 'user-agent': CHROME } })
     await login(email, 'wrong password attempt')
     clock.advance(1_000)
@@ -217,6 +233,7 @@ describe('GET /me/security-events', () => {
     '<img src=x onerror=alert(document.domain)>/1 (x',
     'Blocked sign-in. Restore access at https://evil.example/restore/1 (x',
   ])('a failed login by anyone (no credentials) cannot put its own text in the feed: %s', async (userAgent) => {
+    const { app, login } = await world()
     const { email, tokens } = await registerAndLogin(app)
     expect((await login(email, 'attacker guess', userAgent)).status).toBe(401)
     const res = await call(app, 'GET', '/me/security-events', { bearer: tokens.accessToken })
@@ -234,6 +251,7 @@ describe('GET /me/security-events', () => {
     ['an id with a leading zero', cursorOf('2026-01-01T00:00:00.000Z|01')],
     ['base64 that is not how we write it', `${cursorOf('2026-01-01T00:00:00.000Z|1')}==`],
   ])('answers 400 invalid_request, never 5xx or a silent reinterpretation, for a crafted cursor: %s', async (_name, cursor) => {
+    const { app } = await world()
     const { tokens } = await registerAndLogin(app)
     const res = await call(app, 'GET', `/me/security-events?cursor=${cursor}`, { bearer: tokens.accessToken })
     expect(res.status).toBe(400)
@@ -241,6 +259,7 @@ describe('GET /me/security-events', () => {
   })
 
   it.each(['limit=0', 'limit=101', 'limit=abc', 'cursor=garbage'])('answers 400 for %s', async (query) => {
+    const { app } = await world()
     const { tokens } = await registerAndLogin(app)
     const res = await call(app, 'GET', `/me/security-events?${query}`, { bearer: tokens.accessToken })
     expect(res.status).toBe(400)
@@ -250,6 +269,7 @@ describe('GET /me/security-events', () => {
 
 describe('new_device_login', () => {
   it('fires for a device+location pair the user has not logged in from before', async () => {
+    const { app, login, eventsOf } = await world()
     const { email, password, user } = await registerAndLogin(app, { headers: { 'user-agent': CHROME } })
     await login(email, password, CHROME)
     expect(await eventsOf(user.id, 'new_device_login')).toHaveLength(1)
@@ -260,7 +280,7 @@ describe('new_device_login', () => {
 
 describe('MAX_SESSIONS_PER_USER', () => {
   it('evict_oldest: a new login ends the least recently active; its holder learns why', async () => {
-    const limited = await buildTestApp({ clock, env: { MAX_SESSIONS_PER_USER: '2' } })
+    const { clock, eventsOf, ...limited } = await world({ MAX_SESSIONS_PER_USER: '2' })
     const { email, password, tokens, user } = await registerAndLogin(limited.app)
     clock.advance(1_000)
     const second = await call(limited.app, 'POST', '/login', { json: { email, password } })
@@ -277,7 +297,7 @@ describe('MAX_SESSIONS_PER_USER', () => {
   })
 
   it('ten parallel logins with a limit of 1 leave exactly one active session', async () => {
-    const limited = await buildTestApp({ clock, env: { MAX_SESSIONS_PER_USER: '1' } })
+    const { services, ...limited } = await world({ MAX_SESSIONS_PER_USER: '1' })
     const { email, password, user } = await registerAndLogin(limited.app)
     const results = await Promise.all(Array.from({ length: 10 }, () => call(limited.app, 'POST', '/login', { json: { email, password } })))
     expect(results.every((res) => res.status === 200)).toBe(true)
@@ -288,7 +308,7 @@ describe('MAX_SESSIONS_PER_USER', () => {
   })
 
   it('reject: the login over the limit is 409 session_limit_reached and changes nothing', async () => {
-    const limited = await buildTestApp({ clock, env: { MAX_SESSIONS_PER_USER: '1', SESSION_LIMIT_POLICY: 'reject' } })
+    const { services, ...limited } = await world({ MAX_SESSIONS_PER_USER: '1', SESSION_LIMIT_POLICY: 'reject' })
     const { email, password, tokens, user } = await registerAndLogin(limited.app)
     const res = await call(limited.app, 'POST', '/login', { json: { email, password } })
     expect(res.status).toBe(409)

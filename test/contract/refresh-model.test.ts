@@ -1,17 +1,13 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { buildTestApp, call, introspect, registerAndLogin } from '../support/app.js'
-import { createFakeClock } from '../support/clock.js'
+import { buildTestApp, call, introspect, registerAndLogin, type TestApp } from '../support/app.js'
+import { createFakeClock, type FakeClock } from '../support/clock.js'
 
 // Model-based test of the contract's rotation rules, against the real app on real Postgres:
 // the newest token rotates; only its immediate predecessor, within REFRESH_REUSE_GRACE, gets the
 // same successor back; anything else retired is theft and ends the session for everyone.
 
 const GRACE_MS = 10_000
-const clock = createFakeClock()
-// A fresh app (and so fresh rate-limit budgets) per run: the thefts a run provokes are failures that
-// count toward the per-IP refresh budget, and every in-process request shares one unknown IP.
-let app: Awaited<ReturnType<typeof buildTestApp>>['app']
 
 interface Model {
   /** Index = generation; the last one is the newest. */
@@ -19,7 +15,13 @@ interface Model {
   ended: boolean
 }
 
+/**
+ * A fresh app and clock per run: the thefts a run provokes are failures that count toward the
+ * per-IP refresh budget (every in-process request shares one unknown IP), and its waits are its own.
+ */
 interface Real {
+  app: TestApp['app']
+  clock: FakeClock
   tokens: string[]
   accessTokens: string[]
 }
@@ -29,9 +31,9 @@ class Present implements fc.AsyncCommand<Model, Real> {
   check = () => true
   async run(model: Model, real: Real) {
     const generation = this.pick % model.retiredAt.length
-    const res = await call(app, 'POST', '/refresh', { json: { refreshToken: real.tokens[generation] } })
+    const res = await call(real.app, 'POST', '/refresh', { json: { refreshToken: real.tokens[generation] } })
     const newest = model.retiredAt.length - 1
-    const now = clock.now().getTime()
+    const now = real.clock.now().getTime()
     if (model.ended) {
       expect(res.status).toBe(401)
       expect(res.body).toMatchObject({ error: 'session_revoked', reason: 'reuse_detected' })
@@ -57,8 +59,8 @@ class Present implements fc.AsyncCommand<Model, Real> {
 class Wait implements fc.AsyncCommand<Model, Real> {
   constructor(readonly ms: number) {}
   check = () => true
-  async run() {
-    clock.advance(this.ms)
+  async run(_model: Model, real: Real) {
+    real.clock.advance(this.ms)
   }
   toString = () => `wait(${this.ms})`
 }
@@ -71,10 +73,11 @@ describe('refresh rotation, grace and reuse detection (model-based)', () => {
     )
     await fc.assert(
       fc.asyncProperty(commands, async (sequence) => {
-        app = (await buildTestApp({ clock })).app
+        const clock = createFakeClock()
+        const { app } = await buildTestApp({ clock })
         const { tokens } = await registerAndLogin(app)
         const model: Model = { retiredAt: [null], ended: false }
-        const real: Real = { tokens: [tokens.refreshToken], accessTokens: [tokens.accessToken] }
+        const real: Real = { app, clock, tokens: [tokens.refreshToken], accessTokens: [tokens.accessToken] }
         await fc.asyncModelRun(() => ({ model, real }), sequence)
         // Whatever happened, a theft leaves no access token of the session active anywhere.
         if (model.ended) {

@@ -5,13 +5,18 @@ import { createFakeClock } from '../support/clock.js'
 import { refreshTokens, securityEvents, sessions } from '../../src/stores/schema.js'
 import { hashToken } from '../../src/services/tokens.js'
 
-const clock = createFakeClock()
-const { app, services } = await buildTestApp({ clock })
-const refresh = (refreshToken: string, headers: Record<string, string> = {}) => call(app, 'POST', '/refresh', { json: { refreshToken }, headers })
-const sessionRow = async (id: string) => (await services.db.select().from(sessions).where(eq(sessions.id, id)))[0]!
+/** Each test gets its own clock and app (and so its own refresh budget): moving the clock moves only its own. */
+async function world(env: Record<string, string> = {}) {
+  const clock = createFakeClock()
+  const { app, services } = await buildTestApp({ clock, env })
+  const refresh = (refreshToken: string, headers: Record<string, string> = {}) => call(app, 'POST', '/refresh', { json: { refreshToken }, headers })
+  const sessionRow = async (id: string) => (await services.db.select().from(sessions).where(eq(sessions.id, id)))[0]!
+  return { clock, app, services, refresh, sessionRow }
+}
 
 describe('POST /refresh: rotation', () => {
   it('retires the presented token and returns a new pair for the same session', async () => {
+    const { app, services, clock, refresh } = await world()
     const { tokens } = await registerAndLogin(app)
     clock.advance(60_000)
     const res = await refresh(tokens.refreshToken)
@@ -34,6 +39,7 @@ describe('POST /refresh: rotation', () => {
   })
 
   it('keeps rotating along the chain', async () => {
+    const { app, refresh } = await world()
     const { tokens } = await registerAndLogin(app)
     let current = tokens.refreshToken
     const seen = new Set([current])
@@ -51,12 +57,14 @@ describe('POST /refresh: rotation', () => {
     ['a missing token', {}, 400, 'invalid_request'],
     ['a non-string token', { refreshToken: ['a'] }, 400, 'invalid_request'],
   ])('answers %s with %i %s', async (_label, json, status, error) => {
+    const { app } = await world()
     const res = await call(app, 'POST', '/refresh', { json })
     expect(res.status).toBe(status)
     expect(res.body.error).toBe(error)
   })
 
   it('refuses an access token presented as a refresh token', async () => {
+    const { app, refresh } = await world()
     const { tokens } = await registerAndLogin(app)
     expect((await refresh(tokens.accessToken)).body.error).toBe('invalid_refresh_token')
   })
@@ -64,6 +72,7 @@ describe('POST /refresh: rotation', () => {
 
 describe('POST /refresh: idempotent grace', () => {
   it('a replay within REFRESH_REUSE_GRACE returns the same successor; the chain continues from it', async () => {
+    const { app, clock, refresh, sessionRow } = await world()
     const { tokens } = await registerAndLogin(app)
     const first = await refresh(tokens.refreshToken)
     clock.advance(9_000)
@@ -77,6 +86,7 @@ describe('POST /refresh: idempotent grace', () => {
   })
 
   it('ten parallel refreshes with one token all succeed with one successor, and no theft is detected', async () => {
+    const { app, services, refresh } = await world()
     const { tokens, user } = await registerAndLogin(app)
     const results = await Promise.all(Array.from({ length: 10 }, () => refresh(tokens.refreshToken)))
     expect(results.map((res) => res.status)).toEqual(Array(10).fill(200))
@@ -92,6 +102,7 @@ describe('POST /refresh: idempotent grace', () => {
   })
 
   it('only the immediate predecessor of the newest token gets the grace', async () => {
+    const { app, clock, refresh } = await world()
     const { tokens } = await registerAndLogin(app)
     const second = await refresh(tokens.refreshToken)
     await refresh(second.body.refreshToken)
@@ -102,6 +113,7 @@ describe('POST /refresh: idempotent grace', () => {
   })
 
   it('never applies to a token of a session that has ended', async () => {
+    const { app, refresh } = await world()
     const { tokens } = await registerAndLogin(app)
     const next = await refresh(tokens.refreshToken)
     await call(app, 'POST', '/logout', { bearer: next.body.accessToken })
@@ -113,6 +125,7 @@ describe('POST /refresh: idempotent grace', () => {
 
 describe('POST /refresh: theft detection', () => {
   it('a retired token after the grace revokes the whole session; neither side can go on', async () => {
+    const { app, services, clock, refresh, sessionRow } = await world()
     const { tokens, user } = await registerAndLogin(app)
     const owner = await refresh(tokens.refreshToken)
     clock.advance(10_001)
@@ -135,6 +148,7 @@ describe('POST /refresh: theft detection', () => {
   })
 
   it('is seen at once by another instance', async () => {
+    const { app, clock, refresh } = await world()
     const { tokens } = await registerAndLogin(app)
     const other = await buildTestApp({ clock })
     const owner = await refresh(tokens.refreshToken)
@@ -146,7 +160,7 @@ describe('POST /refresh: theft detection', () => {
 
 describe('timeouts', () => {
   it('an idle session expires: 401 session_expired on refresh', async () => {
-    const idle = await buildTestApp({ clock, env: { SESSION_IDLE_TIMEOUT: '1h' } })
+    const { clock, ...idle } = await world({ SESSION_IDLE_TIMEOUT: '1h' })
     const { tokens } = await registerAndLogin(idle.app)
     clock.advance(59 * 60_000)
     const alive = await call(idle.app, 'POST', '/refresh', { json: { refreshToken: tokens.refreshToken } })
@@ -158,7 +172,7 @@ describe('timeouts', () => {
   })
 
   it('idle expiry shorter than the access TTL caps the access token', async () => {
-    const idle = await buildTestApp({ clock, env: { SESSION_IDLE_TIMEOUT: '5m', ACCESS_TOKEN_TTL: '15m' } })
+    const { clock, ...idle } = await world({ SESSION_IDLE_TIMEOUT: '5m', ACCESS_TOKEN_TTL: '15m' })
     const { tokens } = await registerAndLogin(idle.app)
     expect(tokens.expiresIn).toBe(300)
     clock.advance(5 * 60_000 + 6_000)
@@ -166,7 +180,7 @@ describe('timeouts', () => {
   })
 
   it('no session outlives SESSION_ABSOLUTE_TTL, however active; access tokens end with it', async () => {
-    const strict = await buildTestApp({ clock, env: { SESSION_ABSOLUTE_TTL: '1h', SESSION_IDLE_TIMEOUT: '30m' } })
+    const { clock, ...strict } = await world({ SESSION_ABSOLUTE_TTL: '1h', SESSION_IDLE_TIMEOUT: '30m' })
     const { tokens } = await registerAndLogin(strict.app)
     const loginAt = clock.now().getTime()
     let current = tokens.refreshToken
