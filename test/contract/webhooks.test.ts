@@ -6,17 +6,10 @@ import { startWebhookReceiver } from '../support/webhook-receiver.js'
 import { webhookOutbox } from '../../src/stores/schema.js'
 import { retryDelayMs } from '../../src/services/webhooks.js'
 import { systemClock } from '../../src/clock.js'
+import { eventually } from '../support/eventually.js'
 
 const SECRET = `whsec_${Buffer.from('a-webhook-signing-secret-of-32-bytes!').toString('base64')}`
 
-async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (await check()) return
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  throw new Error('condition not met in time')
-}
 
 // Each test owns its database: the outbox is shared by every app on a database, like a deployment.
 async function appWithWebhooks(url: string, env: Record<string, string> = {}) {

@@ -7,19 +7,12 @@ import { startTcpRelay } from '../support/tcp-relay.js'
 import { openPostgres } from '../../src/stores/db.js'
 import { DependencyError } from '../../src/errors.js'
 import { refreshTokens, users } from '../../src/stores/schema.js'
+import { eventually } from '../support/eventually.js'
 
 const TIMEOUT_MS = 1000
 // The deadline plus slack for a loaded CI machine; the old behaviour was "no answer at all".
 const ANSWER_WITHIN_MS = 3 * TIMEOUT_MS
 
-async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (await check()) return
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error('condition not met in time')
-}
 
 async function timed(request: Promise<CallResult>): Promise<CallResult & { ms: number }> {
   const started = performance.now()
@@ -68,10 +61,10 @@ describe('Postgres goes silent on connections that are already open', () => {
     console.log('time to 503 with the relay paused (DEPENDENCY_TIMEOUT=1s):', Object.fromEntries(Object.entries(measured).map(([k, v]) => [k, `${Math.round(v)} ms`])))
 
     relay.resume()
-    await eventually(async () => (await call(app, 'GET', '/me', { bearer: tokens.accessToken })).status === 200)
+    await eventually(async () => (await call(app, 'GET', '/me', { bearer: tokens.accessToken })).status === 200, 15_000)
     // The connections that went silent were destroyed (their close reaches the relay once it
     // forwards again), not kept: the pool answers through new ones.
-    await eventually(async () => !relay.openIds().some((id) => established.includes(id)))
+    await eventually(async () => !relay.openIds().some((id) => established.includes(id)), 15_000)
     // The refresh and the logout answered 503 and must not have landed later: the chain still has
     // only its first token, and the session is still open (GET /me above is 200).
     const chain = await testDatabase().db.select().from(refreshTokens).where(eq(refreshTokens.sessionId, tokens.session.id))

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis'
 import { buildTestApp, call, introspect, redisDenylist, registerAndLogin, testRedisPrefix } from '../support/app.js'
 import { startOwnRedis } from '../support/redis-server.js'
 import { onClose } from '../support/resources.js'
+import { eventually } from '../support/eventually.js'
 
 /** Two instances sharing Postgres and a private Redis that the test may flush, stop and restart. */
 async function deployment() {
@@ -15,14 +16,6 @@ async function deployment() {
   return { redis, a, b, revokedKeyExists }
 }
 
-async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (await check()) return
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error('condition not met in time')
-}
 
 describe('revocation survives Redis', () => {
   it('after FLUSHALL, revoked sessions stay revoked on every instance and the list is rebuilt from the ledger', async () => {
