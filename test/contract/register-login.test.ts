@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { eq } from 'drizzle-orm'
 import { buildTestApp, call, registerAndLogin, STRONG_PASSWORD, uniqueEmail } from '../support/app.js'
 import { securityEvents, users } from '../../src/stores/schema.js'
@@ -6,6 +6,12 @@ import { securityEvents, users } from '../../src/stores/schema.js'
 const { app, services, config } = await buildTestApp()
 
 describe('POST /register', () => {
+  // Sign-ups spend a per-IP budget (every attempt counts): these tests get an app, and so a budget, of their own.
+  let app: Awaited<ReturnType<typeof buildTestApp>>['app']
+  beforeAll(async () => {
+    app = (await buildTestApp()).app
+  })
+
   it('creates a user and returns it without any secret', async () => {
     const email = uniqueEmail()
     const res = await call(app, 'POST', '/register', { json: { email, password: STRONG_PASSWORD } })
