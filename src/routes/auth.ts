@@ -1,14 +1,12 @@
 import { Hono, type Context } from 'hono'
-import { getCookie, setCookie } from 'hono/cookie'
 import { z } from 'zod'
 import type { Config } from '../config.js'
 import { AppError } from '../errors.js'
 import type { ClientReader } from '../http/client.js'
 import type { AppEnv } from '../http/app-env.js'
 import { bearerToken } from '../http/bearer-token.js'
-import { everyAttemptCounts, failuresAre, limitFailures, reserveAttempts } from '../http/middleware/rate-limit.js'
-import { accountKey } from '../services/rate-limits.js'
-import { DEVICE_COOKIE_MAX_AGE_S, DEVICE_COOKIE_NAME } from '../services/device-cookies.js'
+import { everyAttemptCounts, limitFailures, reserveAttempts } from '../http/middleware/rate-limit.js'
+import { limitLogins, setDeviceCookie } from '../http/middleware/password-attempts.js'
 import { presentTokenPair, presentUser } from '../http/present.js'
 import { readBodyText } from '../http/body.js'
 import { jsonBody, parseJson, readJson, validate } from '../http/validate.js'
@@ -21,6 +19,12 @@ const credentials = z.object({
 })
 const refreshBody = z.object({ refreshToken: z.string().min(1).max(512) })
 
+/** The account a JSON login names, from the (cached) body; null when the body has no usable email. */
+async function jsonEmail(c: Context<AppEnv>): Promise<string | null> {
+  const body = (await readJson(c).catch(() => null)) as { email?: unknown } | null
+  return typeof body?.email === 'string' ? body.email : null
+}
+
 /** Sign-up, login, refresh and logout: the services they call, and how requests are read and presented. */
 export function authRoutes(
   { accounts, sessions, deviceCookies, limits }: Pick<Services, 'accounts' | 'sessions' | 'deviceCookies' | 'limits'>,
@@ -28,42 +32,12 @@ export function authRoutes(
   client: ClientReader,
 ) {
   const ip = client.ipKey
-  /** The account a login names, from the (cached) body; null when the body has no usable email. */
-  const account = async (c: Context<AppEnv>) => {
-    const body = (await readJson(c).catch(() => null)) as { email?: unknown } | null
-    return typeof body?.email === 'string' ? accountKey(body.email) : null
-  }
-  const accountAndIp = async (c: Context<AppEnv>) => {
-    const key = await account(c)
-    return key ? `${key}:${ip(c)}` : null
-  }
-  /** The device a login comes from, when it presents a valid device cookie for the account it names. */
-  const knownDevice = async (c: Context<AppEnv>) => {
-    const key = await account(c)
-    const device = key ? deviceCookies.verify(key, getCookie(c, DEVICE_COOKIE_NAME, 'host')) : null
-    return device ? `${key}:${device}` : null
-  }
   const isUnauthorized = (status: number) => status === 401
   // Every sign-up attempt spends a point, successes too: one address cannot mint accounts (or fill the
   // hash pool) without end. Reserved before the work, so parallel sign-ups cannot outrun it either.
   const limitSignUps = reserveAttempts(everyAttemptCounts, [{ limiter: limits.registerPerIp, key: ip }])
-  // A password check is slow (argon2id) and answers a guess: every login reserves its points first.
-  // A known device (OWASP's device cookie) is judged by its own budget only, so failures an attacker
-  // piles onto the account or an IP never lock out the owner's own browsers; unknown clients (and a
-  // device whose budget is spent) get the account and IP budgets.
-  const limitFailedLogins = reserveAttempts(
-    failuresAre(401),
-    [
-      { limiter: limits.loginPerIp, key: ip },
-      { limiter: limits.loginPerAccountAndIp, key: accountAndIp, resetOnSuccess: true },
-      { limiter: limits.loginPerAccount, key: account },
-    ],
-    {
-      knownClient: { limiter: limits.loginPerDevice, key: knownDevice, resetOnSuccess: true },
-      // Counted with the logins the service saw (sessiond_logins_total{result="rate_limited"}).
-      onRefused: sessions.loginRateLimited,
-    },
-  )
+  // The login budgets (see http/middleware/password-attempts.ts); the account is the JSON body's email.
+  const limitFailedLogins = limitLogins({ limits, deviceCookies, onRefused: sessions.loginRateLimited }, client, jsonEmail)
   const limitFailedTokens = limitFailures(isUnauthorized, [{ limiter: limits.refreshPerIp, key: ip }])
 
   return new Hono<AppEnv>()
@@ -75,15 +49,7 @@ export function authRoutes(
     .post('/login', limitFailedLogins, async (c) => {
       const { email, password } = await jsonBody(c, credentials)
       const issued = await sessions.login(email, password, client.info(c))
-      // A fresh device cookie on every successful login: this client is known from now on.
-      setCookie(c, DEVICE_COOKIE_NAME, deviceCookies.issue(accountKey(email)), {
-        prefix: 'host',
-        path: '/',
-        secure: true,
-        httpOnly: true,
-        sameSite: 'Strict',
-        maxAge: DEVICE_COOKIE_MAX_AGE_S,
-      })
+      setDeviceCookie(c, deviceCookies, email)
       return c.json(presentTokenPair(issued, config))
     })
     .post('/refresh', limitFailedTokens, async (c) => {

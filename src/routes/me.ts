@@ -4,7 +4,7 @@ import type { Config } from '../config.js'
 import { AppError } from '../errors.js'
 import type { ClientReader } from '../http/client.js'
 import type { AppEnv } from '../http/app-env.js'
-import { failuresAre, reserveAttempts } from '../http/middleware/rate-limit.js'
+import { limitPasswordRetries } from '../http/middleware/password-attempts.js'
 import { decodeCursor, encodeCursor, presentEvent, presentSession, presentTokenPair, presentUser } from '../http/present.js'
 import { jsonBody, uuidParam, validate } from '../http/validate.js'
 import type { Services } from '../services/index.js'
@@ -26,12 +26,8 @@ export function meRoutes(
   requireUser: MiddlewareHandler<AppEnv>,
   client: ClientReader,
 ) {
-  // Wrong passwords re-typed by a signed-in user: per account, and per IP like failed logins. Points
-  // are reserved before the argon2id check, so a stolen access token cannot guess in parallel.
-  const limitWrongPassword = reserveAttempts(failuresAre(403), [
-    { limiter: limits.passwordPerAccount, key: (c) => c.var.auth.userId },
-    { limiter: limits.loginPerIp, key: client.ipKey },
-  ])
+  // Wrong passwords re-typed by a signed-in user (see http/middleware/password-attempts.ts).
+  const limitWrongPassword = limitPasswordRetries(limits, client)
   return new Hono<AppEnv>()
     .get('/me', requireUser, async (c) => {
       const user = await accounts.findById(c.var.auth.userId)
