@@ -58,7 +58,9 @@ export async function registerUsers(baseUrl: string, count: number, concurrency:
     const email = `bench-${runId}-${i}@bench.example`
     // Random, long and never a common password, so the policy check always passes.
     const password = `bench-${randomBytes(12).toString('base64url')}`
-    const response = await call(baseUrl, '/register', { body: { email, password } })
+    // One address per user (198.18.0.0/15 is for benchmarks, RFC 2544): sign-ups are budgeted per IP.
+    const from = `198.18.${(i >> 8) & 0xff}.${i & 0xff}`
+    const response = await call(baseUrl, '/register', { body: { email, password }, headers: { 'x-forwarded-for': from } })
     expectStatus('POST /register', response, 201)
     const user = response.body.user as { id: string }
     return { id: user.id, email, password }
