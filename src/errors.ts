@@ -38,7 +38,8 @@ export function publicCode(code: ErrorCode): string {
 
 export type ErrorCode = keyof typeof CATALOGUE
 
-export type EndReason = 'logout' | 'revoked' | 'evicted' | 'password_changed' | 'reuse_detected' | 'admin'
+/** Why the ledger ended a session (`sessions.end_reason`). */
+export type EndReason = 'logout' | 'revoked' | 'evicted' | 'password_changed' | 'reuse_detected' | 'admin' | 'account_disabled'
 
 export interface AppErrorExtra {
   details?: unknown

@@ -1,23 +1,23 @@
 import type { Clock } from '../clock.js'
 import type { Config } from '../config.js'
-import { AppError } from '../errors.js'
+import { AppError, type EndReason } from '../errors.js'
 import { clientFields, type ClientInfo } from '../client-info.js'
 import type { Db } from '../stores/db.js'
 import { listEvents, type EventCursor } from '../stores/events.js'
 import type { EventRecorder } from './events.js'
 import type { SecurityEventRow, SessionRow, UserRow } from '../stores/schema.js'
-import { endSession, endSessionsOfUser, setAuthTime } from '../stores/sessions.js'
+import { endSession, endSessionsOfUser, listEndedSessions, setAuthTime } from '../stores/sessions.js'
 import { findUserById } from '../stores/users.js'
 import { passwordPolicyProblem, type PasswordHasher } from './passwords.js'
 import { isWellFormedUnicode } from '../text.js'
 import type { RevocationService } from './revocation.js'
-import { idleCutoff } from './session-expiry.js'
+import { idleCutoff, sessionExpiresAt } from './session-expiry.js'
 import type { Auth, IssuedTokens, SessionService } from './sessions.js'
 
 export interface MyAccountDeps {
   db: Db
   clock: Clock
-  config: Pick<Config, 'sessionIdleTimeoutMs' | 'reauthWindowMs' | 'passwordMinLength'>
+  config: Pick<Config, 'sessionIdleTimeoutMs' | 'reauthWindowMs' | 'passwordMinLength' | 'sessionRetentionMs'>
   passwords: PasswordHasher
   sessions: SessionService
   revocation: RevocationService
@@ -25,6 +25,19 @@ export interface MyAccountDeps {
 }
 
 export const MAX_EVENT_PAGE = 100
+/** At most this many ended sessions are listed (the most recently ended). */
+export const MAX_ENDED_SESSIONS = 100
+
+/** Why a session is over: what the ledger recorded, or `expired` when it timed out first. */
+export type EndedReason = EndReason | 'expired'
+
+/** A session that is over, with when and why. `reasonNote` is the operator's note (`admin` only). */
+export interface EndedSession {
+  session: SessionRow
+  endedAt: Date
+  endReason: EndedReason
+  reasonNote: string | null
+}
 
 /**
  * What a signed-in user does with their own account: end their other sessions, re-authenticate,
@@ -98,6 +111,29 @@ export function createMyAccount({ db, clock, config, passwords, sessions, revoca
       const user = await checkPassword(auth.userId, currentPassword)
       const passwordHash = await passwords.hash(newPassword)
       return sessions.openSessionWithNewPassword(user, passwordHash, client)
+    },
+
+    /**
+     * The user's sessions that ended within SESSION_RETENTION, most recently ended first. A session
+     * that timed out (idle or absolute end) before anything ended it is `expired`, dated by its expiry,
+     * also when a later bulk end (a password change…) stamped the already-dead row.
+     */
+    async listEnded(userId: string): Promise<EndedSession[]> {
+      const now = clock.now()
+      const since = new Date(now.getTime() - config.sessionRetentionMs)
+      const { ended, timedOut } = await listEndedSessions(db, { userId, since, now, idleCutoff: idleCutoff(now, config), limit: MAX_ENDED_SESSIONS })
+      return [...ended, ...timedOut]
+        .map((session): EndedSession => {
+          const expiredAt = sessionExpiresAt(session, config)
+          if (session.endedAt === null || expiredAt.getTime() <= session.endedAt.getTime()) {
+            return { session, endedAt: expiredAt, endReason: 'expired', reasonNote: null }
+          }
+          const endReason = session.endReason ?? 'revoked'
+          return { session, endedAt: session.endedAt, endReason, reasonNote: endReason === 'admin' ? session.reasonNote : null }
+        })
+        .filter((entry) => entry.endedAt.getTime() > since.getTime())
+        .sort((a, b) => b.endedAt.getTime() - a.endedAt.getTime())
+        .slice(0, MAX_ENDED_SESSIONS)
     },
 
     /** A page of the user's security events, newest first. */

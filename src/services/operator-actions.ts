@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js'
 import type { Config } from '../config.js'
-import { AppError } from '../errors.js'
+import { AppError, type EndReason } from '../errors.js'
 import type { Db } from '../stores/db.js'
 import type { SecurityEventType } from '../stores/events.js'
 import type { EventRecorder } from './events.js'
@@ -26,10 +26,10 @@ export interface OperatorActionsDeps {
 export function createOperatorActions({ db, clock, config, revocation, events }: OperatorActionsDeps) {
   const { endThenPublish } = revocation
 
-  /** Ends every session of one user, recording `event` with the operator's key name. */
-  function endSessionsOfUserFor(userId: string, keyName: string, event: SecurityEventType): Promise<number> {
+  /** Ends every session of one user with `reason`, recording `event` with the operator's key name. */
+  function endSessionsOfUserFor(userId: string, keyName: string, event: SecurityEventType, reason: EndReason): Promise<number> {
     return endThenPublish(async (tx, at) => {
-      const rows = await endSessionsOfUser(tx, { userId, reason: 'admin', at })
+      const rows = await endSessionsOfUser(tx, { userId, reason, at })
       await events.record(tx, { userId, type: event, at, details: { key: keyName, revoked: rows.length } })
       return rows.map((row) => row.id)
     })
@@ -49,14 +49,14 @@ export function createOperatorActions({ db, clock, config, revocation, events }:
 
     /** Ends every session of one user (`admin_revoked`). */
     revokeUser(userId: string, keyName: string): Promise<number> {
-      return endSessionsOfUserFor(userId, keyName, 'admin_revoked')
+      return endSessionsOfUserFor(userId, keyName, 'admin_revoked', 'admin')
     },
 
     /** Disables an account (every session ends, `account_disabled`) or enables it again. */
     async setDisabled(userId: string, disabled: boolean, keyName: string): Promise<UserRow> {
       const user = await setDisabled(db, userId, disabled ? clock.now() : null)
       if (!user) throw new AppError('user_not_found')
-      if (disabled) await endSessionsOfUserFor(userId, keyName, 'account_disabled')
+      if (disabled) await endSessionsOfUserFor(userId, keyName, 'account_disabled', 'account_disabled')
       return user
     },
 

@@ -238,7 +238,9 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
         if (session.endedAt) return { kind: 'ended', reason: session.endReason ?? 'revoked' }
         if (!isSessionActive(session, config, now)) return { kind: 'expired' }
         const user = await findUserById(tx, session.userId)
-        if (!user || user.disabledAt) return { kind: 'ended', reason: 'admin' }
+        // Disabling ends every session (account_disabled); this catches a refresh that raced it.
+        if (!user) return { kind: 'ended', reason: 'admin' }
+        if (user.disabledAt) return { kind: 'ended', reason: 'account_disabled' }
 
         const successor = successorRefreshToken(keys.refreshSuccessorKey, presented)
         if (token.retiredAt === null) {
