@@ -21,12 +21,15 @@ export type Judge = (status: number, error: unknown) => 'failure' | 'success' | 
 /**
  * Wrong guesses (`statuses`) keep their point, and so does an attempt the busy password-hash pool
  * turned away (503), so a flood spends its own budget; a success gives it back; anything else (a
- * malformed request, a dependency outage) was never judged and is void.
+ * malformed request, a dependency outage) was never judged and is void. The error's own status
+ * judges when there is one: a hosted page shows a wrong password as its form again (200, so the
+ * browser reports no failed load), and that is still a wrong guess.
  */
 export function failuresAre(...statuses: number[]): Judge {
   return (status, error) => {
-    if (statuses.includes(status) || error instanceof PoolFullError) return 'failure'
-    return status < 400 ? 'success' : 'void'
+    const judged = error instanceof AppError ? error.status : status
+    if (statuses.includes(judged) || error instanceof PoolFullError) return 'failure'
+    return judged < 400 ? 'success' : 'void'
   }
 }
 
