@@ -20,6 +20,7 @@ import { createRateLimiters } from './rate-limits.js'
 import { createReadinessCheck } from './readiness.js'
 import { createRevocationService } from './revocation.js'
 import { idleCutoff } from './session-expiry.js'
+import { createSealer } from './sealer.js'
 import { createSessionService } from './sessions.js'
 import { createTokenService } from './tokens.js'
 import { createWebhookWorker } from './webhooks.js'
@@ -74,9 +75,13 @@ export function createServices({ config, database, denylist, redis, clock, logge
     onLogin: (result) => metrics.logins.inc({ result }),
   })
   return {
+    /** The app's clock: pages say how long ago something happened by the same time the rules use. */
+    clock,
     metrics,
     limits: createRateLimiters(redis, config.redisKeyPrefix, clock),
     deviceCookies: createDeviceCookies(keys.deviceCookieKey),
+    /** Seals the hosted pages' one-time messages (integrity, not secrecy). */
+    pageNotes: createSealer(keys.pageNoteKey, clock),
     /** The JWKS document: the public keys that verify our access tokens (never the private one). */
     jwks: keys.jwks,
     readiness: createReadinessCheck({ database, denylist, timeoutMs: config.dependencyTimeoutMs }),

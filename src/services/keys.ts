@@ -25,6 +25,8 @@ export interface KeySet {
   refreshSuccessorKey: Buffer
   /** Server-side secret that signs login device cookies (see services/device-cookies.ts). */
   deviceCookieKey: Buffer
+  /** Server-side secret that seals the hosted pages' one-time messages (see services/sealer.ts). */
+  pageNoteKey: Buffer
 }
 
 const GENERATED_KEY_FILE = 'jwt-ed25519.pem'
@@ -94,5 +96,6 @@ export async function loadKeySet(privateKeyText: string, previousPublicKeys: str
     verificationKeys,
     refreshSuccessorKey: Buffer.from(hkdfSync('sha256', der, 'sessiond', 'refresh-token-successor', 32)),
     deviceCookieKey: Buffer.from(hkdfSync('sha256', der, 'sessiond', 'login-device-cookie', 32)),
+    pageNoteKey: Buffer.from(hkdfSync('sha256', der, 'sessiond', 'page-note', 32)),
   }
 }
