@@ -36,6 +36,9 @@ export interface Config {
   accessTokenTtlMs: number
   sessionIdleTimeoutMs: number
   sessionAbsoluteTtlMs: number
+  /** Console sessions (an admin's console sign-in) have their own, shorter, timeouts. */
+  consoleIdleTimeoutMs: number
+  consoleAbsoluteTtlMs: number
   refreshReuseGraceMs: number
   maxSessionsPerUser: number
   sessionLimitPolicy: SessionLimitPolicy
@@ -59,6 +62,7 @@ export interface Config {
   shutdownGraceMs: number
   sessionRetentionMs: number
   eventRetentionMs: number
+  auditRetentionMs: number
   cleanupIntervalMs: number
   webhookPollMs: number
   webhookRetryBaseMs: number
@@ -230,6 +234,8 @@ export function loadConfig(env: Env): Config {
     accessTokenTtlMs: duration(env, 'ACCESS_TOKEN_TTL', '15m'),
     sessionIdleTimeoutMs,
     sessionAbsoluteTtlMs,
+    consoleIdleTimeoutMs: duration(env, 'CONSOLE_IDLE_TIMEOUT', '30m'),
+    consoleAbsoluteTtlMs: duration(env, 'CONSOLE_ABSOLUTE_TTL', '12h'),
     refreshReuseGraceMs: duration(env, 'REFRESH_REUSE_GRACE', '10s'),
     maxSessionsPerUser: integer(env, 'MAX_SESSIONS_PER_USER', 0, 0, 10_000),
     sessionLimitPolicy: oneOf(env, 'SESSION_LIMIT_POLICY', ['evict_oldest', 'reject'], 'evict_oldest'),
@@ -258,6 +264,7 @@ export function loadConfig(env: Env): Config {
     shutdownGraceMs: duration(env, 'SHUTDOWN_GRACE', '10s'),
     sessionRetentionMs: duration(env, 'SESSION_RETENTION', '30d'),
     eventRetentionMs: duration(env, 'EVENT_RETENTION', '90d'),
+    auditRetentionMs: duration(env, 'AUDIT_RETENTION', '400d'),
     cleanupIntervalMs: duration(env, 'CLEANUP_INTERVAL', '1h'),
     webhookPollMs: duration(env, 'WEBHOOK_POLL_INTERVAL', '1s'),
     webhookRetryBaseMs: duration(env, 'WEBHOOK_RETRY_BASE', '5s'),

@@ -45,6 +45,6 @@ describe('operator tools', () => {
   it('npm run db:migrate and db:cleanup run against the configured database', async () => {
     const database = await isolatedDatabase({ migrate: false })
     expect((await tool('migrate', [], { DATABASE_URL: database.url })).stdout).toContain('migrations applied to postgres')
-    expect((await tool('cleanup', [], { DATABASE_URL: database.url })).stdout).toBe('deleted 0 sessions and 0 security events past retention\n')
+    expect((await tool('cleanup', [], { DATABASE_URL: database.url })).stdout).toBe('deleted 0 sessions, 0 security events and 0 audit-log entries past retention\n')
   })
 })

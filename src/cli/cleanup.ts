@@ -11,7 +11,7 @@ try {
   await database.runMigrations()
   const counts = await createCleanupService({ db: database.db, clock: systemClock, config, logger: createLogger('silent') }).runOnce()
   await database.close()
-  process.stdout.write(`deleted ${counts.sessions} sessions and ${counts.events} security events past retention\n`)
+  process.stdout.write(`deleted ${counts.sessions} sessions, ${counts.events} security events and ${counts.audit} audit-log entries past retention\n`)
 } catch (error) {
   failTool(error)
 }

@@ -4,6 +4,7 @@ import { describeError, type Logger } from '../logger.js'
 import { requestLogger } from '../request-context.js'
 import type { Db } from '../stores/db.js'
 import {
+  deleteAuditEntriesBefore,
   deleteEndedSessions,
   deleteEventsBefore,
   deleteOpenSessionsIdleSince,
@@ -16,13 +17,14 @@ const BATCH_SIZE = 500
 export interface CleanupDeps {
   db: Db
   clock: Clock
-  config: Pick<Config, 'sessionRetentionMs' | 'eventRetentionMs' | 'sessionIdleTimeoutMs' | 'cleanupIntervalMs'>
+  config: Pick<Config, 'sessionRetentionMs' | 'eventRetentionMs' | 'auditRetentionMs' | 'sessionIdleTimeoutMs' | 'consoleIdleTimeoutMs' | 'cleanupIntervalMs'>
   logger: Logger
 }
 
 export interface CleanupCounts {
   sessions: number
   events: number
+  audit: number
 }
 
 /** Deletes what is past retention, in small batches, so it never holds long locks on the ledger. */
@@ -39,19 +41,27 @@ export function createCleanupService({ db, clock, config, logger }: CleanupDeps)
     }
   }
 
-  /** Sessions ended (or timed out) more than SESSION_RETENTION ago, and events older than EVENT_RETENTION. */
+  /**
+   * Sessions ended (or timed out) more than SESSION_RETENTION ago, events older than EVENT_RETENTION
+   * and audit-log entries older than AUDIT_RETENTION.
+   */
   async function runOnce(): Promise<CleanupCounts> {
     const now = clock.now().getTime()
     const sessionCutoff = new Date(now - config.sessionRetentionMs)
-    const idleCutoff = new Date(now - config.sessionRetentionMs - config.sessionIdleTimeoutMs)
+    // A session idle this long timed out SESSION_RETENTION ago (console sessions time out sooner).
+    const idleCutoff = {
+      standard: new Date(now - config.sessionRetentionMs - config.sessionIdleTimeoutMs),
+      console: new Date(now - config.sessionRetentionMs - config.consoleIdleTimeoutMs),
+    }
     const sessions =
       (await drain((limit) => deleteEndedSessions(db, sessionCutoff, limit))) +
       (await drain((limit) => deleteOpenSessionsPastAbsoluteEnd(db, sessionCutoff, limit))) +
       (await drain((limit) => deleteOpenSessionsIdleSince(db, idleCutoff, limit))) +
       (await drain((limit) => deleteTombstonesBefore(db, sessionCutoff, limit)))
     const events = await drain((limit) => deleteEventsBefore(db, new Date(now - config.eventRetentionMs), limit))
-    if (sessions + events > 0) requestLogger(logger).info({ sessions, events }, 'retention cleanup')
-    return { sessions, events }
+    const audit = await drain((limit) => deleteAuditEntriesBefore(db, new Date(now - config.auditRetentionMs), limit))
+    if (sessions + events + audit > 0) requestLogger(logger).info({ sessions, events, audit }, 'retention cleanup')
+    return { sessions, events, audit }
   }
 
   return {

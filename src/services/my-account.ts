@@ -17,7 +17,7 @@ import type { Auth, IssuedTokens, SessionService } from './sessions.js'
 export interface MyAccountDeps {
   db: Db
   clock: Clock
-  config: Pick<Config, 'sessionIdleTimeoutMs' | 'reauthWindowMs' | 'passwordMinLength' | 'sessionRetentionMs'>
+  config: Pick<Config, 'sessionIdleTimeoutMs' | 'consoleIdleTimeoutMs' | 'reauthWindowMs' | 'passwordMinLength' | 'sessionRetentionMs'>
   passwords: PasswordHasher
   sessions: SessionService
   revocation: RevocationService

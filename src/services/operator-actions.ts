@@ -13,7 +13,7 @@ import { idleCutoff } from './session-expiry.js'
 export interface OperatorActionsDeps {
   db: Db
   clock: Clock
-  config: Pick<Config, 'sessionIdleTimeoutMs'>
+  config: Pick<Config, 'sessionIdleTimeoutMs' | 'consoleIdleTimeoutMs'>
   revocation: RevocationService
   events: EventRecorder
 }

@@ -50,7 +50,7 @@ export interface IssuedTokens {
 export interface SessionDeps {
   db: Db
   clock: Clock
-  config: Pick<Config, 'sessionIdleTimeoutMs' | 'sessionAbsoluteTtlMs' | 'refreshReuseGraceMs' | 'maxSessionsPerUser' | 'sessionLimitPolicy'>
+  config: Pick<Config, 'sessionIdleTimeoutMs' | 'consoleIdleTimeoutMs' | 'sessionAbsoluteTtlMs' | 'consoleAbsoluteTtlMs' | 'refreshReuseGraceMs' | 'maxSessionsPerUser' | 'sessionLimitPolicy'>
   accounts: AccountService
   tokens: TokenService
   keys: KeySet

@@ -1,7 +1,8 @@
-import { and, inArray, isNull, lt, type SQL } from 'drizzle-orm'
+import { and, eq, inArray, isNull, lt, ne, or, type SQL } from 'drizzle-orm'
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core'
 import type { Executor } from './db.js'
-import { securityEvents, sessionTombstones, sessions } from './schema.js'
+import { auditLog, securityEvents, sessionTombstones, sessions } from './schema.js'
+import type { IdleCutoffs } from './sessions.js'
 
 /**
  * Deletes up to `limit` rows of `table` matching `where`; returns how many. SKIP LOCKED lets several
@@ -23,14 +24,23 @@ export function deleteOpenSessionsPastAbsoluteEnd(db: Executor, before: Date, li
   return deleteBatch(db, sessions, sessions.id, and(isNull(sessions.endedAt), lt(sessions.absoluteExpiresAt, before)), limit)
 }
 
-/** One batch of never-ended sessions last active before `before`. */
-export function deleteOpenSessionsIdleSince(db: Executor, before: Date, limit: number): Promise<number> {
-  return deleteBatch(db, sessions, sessions.id, and(isNull(sessions.endedAt), lt(sessions.lastActiveAt, before)), limit)
+/** One batch of never-ended sessions last active before their kind's `before`. */
+export function deleteOpenSessionsIdleSince(db: Executor, before: IdleCutoffs, limit: number): Promise<number> {
+  const idle = or(
+    and(eq(sessions.kind, 'console'), lt(sessions.lastActiveAt, before.console)),
+    and(ne(sessions.kind, 'console'), lt(sessions.lastActiveAt, before.standard)),
+  )
+  return deleteBatch(db, sessions, sessions.id, and(isNull(sessions.endedAt), idle), limit)
 }
 
 /** One batch of security events older than `before`. */
 export function deleteEventsBefore(db: Executor, before: Date, limit: number): Promise<number> {
   return deleteBatch(db, securityEvents, securityEvents.id, lt(securityEvents.at, before), limit)
+}
+
+/** One batch of audit-log entries older than `before`. */
+export function deleteAuditEntriesBefore(db: Executor, before: Date, limit: number): Promise<number> {
+  return deleteBatch(db, auditLog, auditLog.id, lt(auditLog.at, before), limit)
 }
 
 /** One batch of tombstones older than `before`. */

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { bigint, bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' })
 
@@ -13,8 +13,15 @@ export const users = pgTable(
     createdAt: at('created_at').notNull(),
     passwordChangedAt: at('password_changed_at').notNull(),
     disabledAt: at('disabled_at'),
+    /** The admin role: only such an account can sign in to the console (`npm run admin -- grant-admin`). */
+    isAdmin: boolean('is_admin').notNull().default(false),
   },
-  (table) => [uniqueIndex('users_email_key').on(table.email)],
+  (table) => [
+    uniqueIndex('users_email_key').on(table.email),
+    // The operators' search: an email prefix, paged in byte order. A "C" collation btree serves
+    // `LIKE 'prefix%'`, the order and the cursor whatever the database's own collation is.
+    index('users_email_prefix_idx').on(sql`${table.email} COLLATE "C"`),
+  ],
 )
 
 export const sessions = pgTable(
@@ -38,6 +45,8 @@ export const sessions = pgTable(
     endReason: text('end_reason').$type<import('../errors.js').EndReason>(),
     /** The operator's note when an operator ended it (shown to the user with the ended session). */
     reasonNote: text('reason_note'),
+    /** `standard` (login) or `console` (an admin's console sign-in: valid there only, its own timeouts). */
+    kind: text('kind').$type<SessionKind>().notNull().default('standard'),
   },
   (table) => [
     // /me/sessions: a user's active sessions, most recently active first.
@@ -129,10 +138,52 @@ export const webhookOutbox = pgTable(
   (table) => [index('webhook_outbox_due_idx').on(table.nextAttemptAt).where(sql`delivered_at IS NULL AND dead_at IS NULL`)],
 )
 
-export const schema = { users, sessions, refreshTokens, securityEvents, sessionTombstones, webhookOutbox }
+/**
+ * Who did what as an operator: every change made through /admin (by API key fingerprint), the console
+ * (by admin user) or `npm run admin`, written in the same transaction as the change. No foreign keys:
+ * an entry outlives the user and session it names. Removed after AUDIT_RETENTION.
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: at('at').notNull(),
+    actorType: text('actor_type').$type<AuditActorType>().notNull(),
+    /** The key's fingerprint (or `cli`) for `api_key`; the user id for `admin`. */
+    actorId: text('actor_id').notNull(),
+    /** The admin's email at the time (for `admin`), so the entry reads the same after a deletion. */
+    actorEmail: text('actor_email'),
+    action: text('action').$type<AuditAction>().notNull(),
+    targetUserId: uuid('target_user_id'),
+    targetSessionId: uuid('target_session_id'),
+    reason: text('reason'),
+    ip: text('ip'),
+  },
+  (table) => [
+    // GET /admin/audit pages newest first by (at, id), for everyone or for one user. NULLS FIRST is
+    // what `ORDER BY … DESC` means: an index built DESC NULLS LAST could not serve that order.
+    index('audit_log_at_idx').on(table.at.desc().nullsFirst(), table.id.desc().nullsFirst()),
+    index('audit_log_target_user_at_idx').on(table.targetUserId, table.at.desc().nullsFirst(), table.id.desc().nullsFirst()).where(sql`target_user_id IS NOT NULL`),
+  ],
+)
+
+export type SessionKind = 'standard' | 'console'
+export type AuditActorType = 'api_key' | 'admin'
+export type AuditAction =
+  | 'revoke_session'
+  | 'revoke_user_sessions'
+  | 'revoke_all_sessions'
+  | 'disable_user'
+  | 'enable_user'
+  | 'delete_user'
+  | 'grant_admin'
+  | 'revoke_admin'
+
+export const schema = { users, sessions, refreshTokens, securityEvents, sessionTombstones, webhookOutbox, auditLog }
 
 export type UserRow = typeof users.$inferSelect
 export type SessionRow = typeof sessions.$inferSelect
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect
 export type SecurityEventRow = typeof securityEvents.$inferSelect
 export type WebhookOutboxRow = typeof webhookOutbox.$inferSelect
+export type AuditLogRow = typeof auditLog.$inferSelect

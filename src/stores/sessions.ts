@@ -1,9 +1,28 @@
-import { and, count, desc, eq, gt, isNull, lte, ne, or, sql } from 'drizzle-orm'
+import { and, count, desc, eq, gt, isNull, lte, ne, or, sql, type SQL } from 'drizzle-orm'
 import type { EndReason } from '../errors.js'
 import type { Executor } from './db.js'
-import { sessionTombstones, sessions, type SessionRow } from './schema.js'
+import { sessionTombstones, sessions, type SessionKind, type SessionRow } from './schema.js'
 
 export type NewSession = typeof sessions.$inferInsert
+
+/** Per session kind, the instant before which a last activity means the session has timed out. */
+export type IdleCutoffs = Record<SessionKind, Date>
+
+/** Last active after its kind's cutoff: not timed out by idleness. */
+function activeAfterCutoff(cutoffs: IdleCutoffs): SQL {
+  return or(
+    and(eq(sessions.kind, 'console'), gt(sessions.lastActiveAt, cutoffs.console)),
+    and(ne(sessions.kind, 'console'), gt(sessions.lastActiveAt, cutoffs.standard)),
+  )!
+}
+
+/** Last active at or before its kind's cutoff: timed out by idleness. */
+function idleSinceCutoff(cutoffs: IdleCutoffs): SQL {
+  return or(
+    and(eq(sessions.kind, 'console'), lte(sessions.lastActiveAt, cutoffs.console)),
+    and(ne(sessions.kind, 'console'), lte(sessions.lastActiveAt, cutoffs.standard)),
+  )!
+}
 
 /** Inserts a session row. */
 export async function insertSession(db: Executor, session: NewSession): Promise<SessionRow> {
@@ -29,15 +48,15 @@ export async function lockSession(tx: Executor, id: string): Promise<SessionRow 
  */
 export async function endSession(
   db: Executor,
-  end: { id: string; userId?: string; reason: EndReason; at: Date; activeAfter?: Date },
+  end: { id: string; userId?: string; reason: EndReason; at: Date; activeAfter?: IdleCutoffs; reasonNote?: string | null },
 ): Promise<SessionRow | null> {
   const conditions = [eq(sessions.id, end.id), isNull(sessions.endedAt)]
   if (end.userId) conditions.push(eq(sessions.userId, end.userId))
   // Only a session that has not timed out (idle or absolute) is still there to be ended.
-  if (end.activeAfter) conditions.push(gt(sessions.lastActiveAt, end.activeAfter), gt(sessions.absoluteExpiresAt, end.at))
+  if (end.activeAfter) conditions.push(activeAfterCutoff(end.activeAfter), gt(sessions.absoluteExpiresAt, end.at))
   const rows = await db
     .update(sessions)
-    .set({ endedAt: end.at, endReason: end.reason })
+    .set({ endedAt: end.at, endReason: end.reason, reasonNote: end.reasonNote ?? null })
     .where(and(...conditions))
     .returning()
   return rows[0] ?? null
@@ -82,23 +101,28 @@ export async function listOpenSessions(db: Executor, userId: string): Promise<Se
 }
 
 /**
- * Ends every open session of a user (optionally but one), returning the ended rows. The caller
- * publishes their ids to the denylist after the transaction commits.
+ * Ends every open session of a user (optionally but one, or only those of one kind), returning the
+ * ended rows. The caller publishes their ids to the denylist after the transaction commits.
  */
 export async function endSessionsOfUser(
   db: Executor,
-  end: { userId: string; exceptId?: string; reason: EndReason; at: Date },
+  end: { userId: string; exceptId?: string; kind?: SessionKind; reason: EndReason; at: Date; reasonNote?: string | null },
 ): Promise<SessionRow[]> {
   const conditions = [eq(sessions.userId, end.userId), isNull(sessions.endedAt)]
   if (end.exceptId) conditions.push(ne(sessions.id, end.exceptId))
-  return db.update(sessions).set({ endedAt: end.at, endReason: end.reason }).where(and(...conditions)).returning()
+  if (end.kind) conditions.push(eq(sessions.kind, end.kind))
+  return db
+    .update(sessions)
+    .set({ endedAt: end.at, endReason: end.reason, reasonNote: end.reasonNote ?? null })
+    .where(and(...conditions))
+    .returning()
 }
 
 /** Ends every open session of every user (incident response); returns the ended ids. */
-export async function endAllSessions(db: Executor, end: { reason: EndReason; at: Date }): Promise<string[]> {
+export async function endAllSessions(db: Executor, end: { reason: EndReason; at: Date; reasonNote?: string | null }): Promise<string[]> {
   const rows = await db
     .update(sessions)
-    .set({ endedAt: end.at, endReason: end.reason })
+    .set({ endedAt: end.at, endReason: end.reason, reasonNote: end.reasonNote ?? null })
     .where(isNull(sessions.endedAt))
     .returning({ id: sessions.id })
   return rows.map((row) => row.id)
@@ -109,12 +133,12 @@ export async function setAuthTime(db: Executor, id: string, at: Date): Promise<v
   await db.update(sessions).set({ authTime: at }).where(eq(sessions.id, id))
 }
 
-/** Open sessions active since `since` (an index range scan; for the metrics gauge). */
-export async function countSessionsActiveSince(db: Executor, since: Date): Promise<number> {
+/** Open sessions not timed out by idleness (index range scans; for the metrics gauge). */
+export async function countSessionsActiveSince(db: Executor, cutoffs: IdleCutoffs): Promise<number> {
   const [row] = await db
     .select({ n: count() })
     .from(sessions)
-    .where(and(isNull(sessions.endedAt), gt(sessions.lastActiveAt, since)))
+    .where(and(isNull(sessions.endedAt), activeAfterCutoff(cutoffs)))
   return row?.n ?? 0
 }
 
@@ -125,7 +149,7 @@ export async function countSessionsActiveSince(db: Executor, since: Date): Promi
  */
 export async function listEndedSessions(
   db: Executor,
-  query: { userId: string; since: Date; now: Date; idleCutoff: Date; limit: number },
+  query: { userId: string; since: Date; now: Date; idleCutoff: IdleCutoffs; limit: number },
 ): Promise<{ ended: SessionRow[]; timedOut: SessionRow[] }> {
   const ended = await db
     .select()
@@ -141,7 +165,7 @@ export async function listEndedSessions(
       and(
         eq(sessions.userId, query.userId),
         isNull(sessions.endedAt),
-        or(lte(sessions.lastActiveAt, query.idleCutoff), lte(sessions.absoluteExpiresAt, query.now)),
+        or(idleSinceCutoff(query.idleCutoff), lte(sessions.absoluteExpiresAt, query.now)),
       ),
     )
     .orderBy(desc(sessions.lastActiveAt))

@@ -23,7 +23,7 @@ describe('retention cleanup', () => {
     clock.advance(11 * DAY) // `ended` ended 31 days ago; `idle` was last active 31 days ago (idle timeout 7 d)
 
     // Ended 31 d ago → gone. Idle since 31 d: timed out 24 d ago, inside retention → kept for now.
-    expect(await services.cleanup.runOnce()).toEqual({ sessions: 1, events: 0 })
+    expect(await services.cleanup.runOnce()).toEqual({ sessions: 1, events: 0, audit: 0 })
     const remaining = (await db.select({ id: sessions.id }).from(sessions)).map((row) => row.id).sort()
     expect(remaining).toEqual([idle.tokens.session.id, recent.tokens.session.id].sort())
     const tokenRows = await db.select().from(refreshTokens).where(eq(refreshTokens.sessionId, ended.tokens.session.id))
@@ -51,7 +51,14 @@ describe('retention cleanup', () => {
     }
     clock.advance(31 * DAY)
 
-    const config = { sessionRetentionMs: 30 * DAY, eventRetentionMs: 365 * DAY, sessionIdleTimeoutMs: 7 * DAY, cleanupIntervalMs: 3_600_000 }
+    const config = {
+      sessionRetentionMs: 30 * DAY,
+      eventRetentionMs: 365 * DAY,
+      auditRetentionMs: 400 * DAY,
+      sessionIdleTimeoutMs: 7 * DAY,
+      consoleIdleTimeoutMs: 30 * 60_000,
+      cleanupIntervalMs: 3_600_000,
+    }
     const workers = Array.from({ length: 4 }, () => createCleanupService({ db: database.db, clock, config, logger: createLogger('silent') }))
     const results = await Promise.all(workers.map((worker) => worker.runOnce()))
     expect(results.reduce((sum, result) => sum + result.sessions, 0)).toBe(30)

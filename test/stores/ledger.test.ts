@@ -59,6 +59,8 @@ const MINUTE = 60_000
 const HOUR = 60 * MINUTE
 const DAY = 86_400_000
 const at = (ms: number) => new Date(T0.getTime() + ms)
+/** The same idle cutoff for both session kinds. */
+const cutoffs = (date: Date) => ({ standard: date, console: date })
 
 async function aUser(db: Executor, email = uniqueEmail()) {
   const user = await insertUser(db, { id: randomUUID(), email, passwordHash: 'hash-0', at: T0 })
@@ -190,12 +192,26 @@ describe.each(DRIVERS)('ledger stores on %s', (_driver, open) => {
     it('a session that timed out (idle, or past its absolute end) is not there to be ended', async () => {
       const user = await aUser(db)
       const idle = await insertSession(db, aSession(user.id, { lastActiveAt: T0 }))
-      expect(await endSession(db, { id: idle.id, reason: 'logout', at: at(DAY), activeAfter: at(1) })).toBeNull()
+      expect(await endSession(db, { id: idle.id, reason: 'logout', at: at(DAY), activeAfter: cutoffs(at(1)) })).toBeNull()
       const expired = await insertSession(db, aSession(user.id, { lastActiveAt: at(2 * DAY), absoluteExpiresAt: at(DAY) }))
-      expect(await endSession(db, { id: expired.id, reason: 'logout', at: at(2 * DAY), activeAfter: T0 })).toBeNull()
+      expect(await endSession(db, { id: expired.id, reason: 'logout', at: at(2 * DAY), activeAfter: cutoffs(T0) })).toBeNull()
       const alive = await insertSession(db, aSession(user.id, { lastActiveAt: at(DAY) }))
-      expect(await endSession(db, { id: alive.id, reason: 'logout', at: at(DAY), activeAfter: T0 })).toMatchObject({ id: alive.id })
+      expect(await endSession(db, { id: alive.id, reason: 'logout', at: at(DAY), activeAfter: cutoffs(T0) })).toMatchObject({ id: alive.id })
       expect((await listOpenSessions(db, user.id)).map((row) => row.id).sort()).toEqual([idle.id, expired.id].sort())
+    })
+
+    it('a console session times out by its own idle cutoff; ending one kind of a user\'s sessions leaves the other', async () => {
+      const user = await aUser(db)
+      const standard = await insertSession(db, aSession(user.id, { lastActiveAt: T0 }))
+      const consoleSession = await insertSession(db, aSession(user.id, { lastActiveAt: T0, kind: 'console', device: 'curl 8.5 (console)' }))
+      // An hour later: within the standard idle timeout, past the console one.
+      const cutoff = { standard: at(-DAY), console: at(HOUR - 30 * MINUTE) }
+      expect(await endSession(db, { id: consoleSession.id, reason: 'admin', at: at(HOUR), activeAfter: cutoff })).toBeNull()
+      expect(await endSession(db, { id: standard.id, reason: 'admin', at: at(HOUR), activeAfter: cutoff, reasonNote: 'phished' })).toMatchObject({ reasonNote: 'phished' })
+      const another = await insertSession(db, aSession(user.id, { kind: 'console' }))
+      const ended = await endSessionsOfUser(db, { userId: user.id, kind: 'console', reason: 'admin', at: at(HOUR), reasonNote: 'role revoked' })
+      expect(ended.map((row) => row.id).sort()).toEqual([consoleSession.id, another.id].sort())
+      expect(ended.every((row) => row.reasonNote === 'role revoked')).toBe(true)
     })
 
     it("a user's open sessions are listed most recently active first, and activity reorders them; others' are never listed", async () => {
@@ -389,10 +405,10 @@ describe.each(DRIVERS)('ledger stores on %s', (_driver, open) => {
       const done = await insertSession(fresh, aSession(bob.id, { lastActiveAt: at(30 * MINUTE) }))
       await endSession(fresh, { id: done.id, reason: 'logout', at: at(30 * MINUTE) })
 
-      expect(await countSessionsActiveSince(fresh, at(5 * MINUTE))).toBe(2)
-      expect(await countSessionsActiveSince(fresh, T0)).toBe(3)
+      expect(await countSessionsActiveSince(fresh, cutoffs(at(5 * MINUTE)))).toBe(2)
+      expect(await countSessionsActiveSince(fresh, cutoffs(T0))).toBe(3)
       expect((await endAllSessions(fresh, { reason: 'admin', at: at(HOUR) })).sort()).toEqual([a1.id, a2.id, b1.id].sort())
-      expect(await countSessionsActiveSince(fresh, T0)).toBe(0)
+      expect(await countSessionsActiveSince(fresh, cutoffs(T0))).toBe(0)
       expect(await findSession(fresh, done.id)).toMatchObject({ endReason: 'logout' })
       expect(await endAllSessions(fresh, { reason: 'admin', at: at(HOUR) })).toEqual([])
     })
@@ -431,7 +447,7 @@ describe.each(DRIVERS)('ledger stores on %s', (_driver, open) => {
 
       expect(await deleteOpenSessionsPastAbsoluteEnd(fresh, cutoff, 10)).toBe(1)
       expect(await findSession(fresh, pastAbsolute.id)).toBeNull()
-      expect(await deleteOpenSessionsIdleSince(fresh, cutoff, 10)).toBe(1)
+      expect(await deleteOpenSessionsIdleSince(fresh, cutoffs(cutoff), 10)).toBe(1)
       expect(await findSession(fresh, idle.id)).toBeNull()
       expect(await findSession(fresh, alive.id)).not.toBeNull()
 
