@@ -4,6 +4,8 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { Config } from './config.js'
 import { AppError, CATALOGUE, DependencyError, publicCode, type ErrorCode } from './errors.js'
 import { createClientReader } from './http/client.js'
+import { authenticatedByCookie, wantsCookieTransport } from './http/cookies.js'
+import { browserCors, protectCrossOrigin } from './http/cross-origin.js'
 import type { Locate } from './http/geo.js'
 import type { AppEnv } from './http/app-env.js'
 import { defaultHeaders } from './http/middleware/default-headers.js'
@@ -48,7 +50,20 @@ export function createApp({ config, services, logger, locate }: AppDeps): Hono<A
   const requireUser = createRequireUser(services.sessions)
 
   const app = new Hono<AppEnv>()
-  app.use(requestContext(logger), recordRequests(services.metrics), defaultHeaders, requireCanonicalPath, limitBody, requireMediaType((path) => FORM_BODY_PATHS.has(path)))
+  // Known once every route is registered (below); CORS preflights and 405s ask it per request.
+  let allowedMethods: (path: string) => string[] = () => []
+  const browsers = { publicOrigin: config.publicOrigin, browserOrigins: config.browserOrigins }
+  app.use(
+    requestContext(logger),
+    recordRequests(services.metrics),
+    defaultHeaders,
+    requireCanonicalPath,
+    browserCors({ browserOrigins: config.browserOrigins, allowedMethods: (path) => allowedMethods(path) }),
+    // Before anything reads a body or changes state: a refused request changes nothing.
+    protectCrossOrigin({ ...browsers, appliesTo: sentWithBrowserCredentials }),
+    limitBody,
+    requireMediaType((path) => FORM_BODY_PATHS.has(path)),
+  )
   app.route('/', authRoutes(services, config, client))
   app.route('/', meRoutes(services, config, requireUser, client))
   app.route('/', introspectRoutes(services, config.introspectionClients, client))
@@ -58,7 +73,7 @@ export function createApp({ config, services, logger, locate }: AppDeps): Hono<A
   app.route('/', metricsRoutes(services.metrics, config.metricsToken, limitFailedAuthPerIp(services.limits.clientPerIp, client)))
   app.route('/', docsRoutes())
 
-  const allowedMethods = methodsByPath(app.routes)
+  allowedMethods = methodsByPath(app.routes)
   app.notFound((c) => {
     const allowed = allowedMethods(c.req.path)
     if (allowed.length === 0) return renderError(c, new AppError('not_found'))
@@ -67,6 +82,15 @@ export function createApp({ config, services, logger, locate }: AppDeps): Hono<A
   })
   app.onError((error, c) => renderError(c, error))
   return app
+}
+
+/**
+ * What a cross-site page could make a browser send on its own: an unsafe request authenticated by
+ * the session cookies (no Authorization header, a session cookie present: the header judges when
+ * both are sent), and a cookie-mode login (login CSRF). Bearer requests cannot be forged that way.
+ */
+function sentWithBrowserCredentials(c: Context): boolean {
+  return authenticatedByCookie(c) || (c.req.path === '/login' && wantsCookieTransport(c))
 }
 
 /** The one renderer: every error leaves as `{error, message, details?}` with the contract's headers. */

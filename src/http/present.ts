@@ -1,12 +1,19 @@
-import type { SecurityEventRow, SessionRow, UserRow } from '../stores/schema.js'
+import type { AuditLogRow, SecurityEventRow, SessionRow, UserRow } from '../stores/schema.js'
 import type { EventCursor } from '../stores/events.js'
 import { sessionExpiresAt, type TimeoutConfig } from '../services/session-expiry.js'
+import type { EndedSession } from '../services/my-account.js'
 import type { IssuedTokens } from '../services/sessions.js'
+import { fitsPostgresText } from '../text.js'
 
 // The only place Dates become ISO strings.
 
 export function presentUser(user: UserRow) {
   return { id: user.id, email: user.email, createdAt: user.createdAt.toISOString() }
+}
+
+/** A user as operators see them: also the admin role and whether (since when) the account is disabled. */
+export function presentAdminUser(user: UserRow) {
+  return { ...presentUser(user), isAdmin: user.isAdmin, disabledAt: user.disabledAt?.toISOString() ?? null }
 }
 
 export function presentSession(session: SessionRow, config: TimeoutConfig, currentSessionId: string | null) {
@@ -19,6 +26,16 @@ export function presentSession(session: SessionRow, config: TimeoutConfig, curre
     lastActiveAt: session.lastActiveAt.toISOString(),
     expiresAt: sessionExpiresAt(session, config).toISOString(),
     current: session.id === currentSessionId,
+  }
+}
+
+/** A session that is over: the Session fields (`current` false) plus when and why it ended. */
+export function presentEndedSession(ended: EndedSession, config: TimeoutConfig) {
+  return {
+    ...presentSession(ended.session, config, null),
+    endedAt: ended.endedAt.toISOString(),
+    endReason: ended.endReason,
+    reasonNote: ended.reasonNote,
   }
 }
 
@@ -68,4 +85,37 @@ export function decodeCursor(text: string): EventCursor | null {
   const id = Number(match[2])
   if (Number.isNaN(at.getTime()) || at.toISOString() !== match[1] || at.getTime() < EARLIEST_CURSOR_MS) return null
   return Number.isSafeInteger(id) ? { at, id } : null
+}
+
+/** An audit-log entry; `target` names only what the action concerned, `actor.email` only admins. */
+export function presentAuditEntry(entry: AuditLogRow) {
+  const actor = entry.actorType === 'admin' ? { type: entry.actorType, id: entry.actorId, email: entry.actorEmail ?? undefined } : { type: entry.actorType, id: entry.actorId }
+  return {
+    id: String(entry.id),
+    at: entry.at.toISOString(),
+    actor,
+    action: entry.action,
+    target: { userId: entry.targetUserId ?? undefined, sessionId: entry.targetSessionId ?? undefined },
+    reason: entry.reason,
+    ip: entry.ip,
+  }
+}
+
+const USER_CURSOR = 'user:'
+
+/** The operators' user search continues after an email: the cursor is base64url of `user:<email>`. */
+export function encodeUserCursor(email: string | null): string | null {
+  return email === null ? null : Buffer.from(USER_CURSOR + email).toString('base64url')
+}
+
+/**
+ * Null when the cursor is not exactly one we made: canonical base64url of valid UTF-8 (it encodes
+ * back character for character), naming a lower-case email Postgres can hold.
+ */
+export function decodeUserCursor(text: string): string | null {
+  const decoded = Buffer.from(text, 'base64url').toString()
+  if (Buffer.from(decoded).toString('base64url') !== text || !decoded.startsWith(USER_CURSOR)) return null
+  const email = decoded.slice(USER_CURSOR.length)
+  const valid = email.length > 0 && email.length <= 254 && email === email.toLowerCase() && fitsPostgresText(email)
+  return valid ? email : null
 }

@@ -7,7 +7,9 @@ import type { AppEnv } from '../http/app-env.js'
 import { bearerToken } from '../http/bearer-token.js'
 import { everyAttemptCounts, limitFailures, reserveAttempts } from '../http/middleware/rate-limit.js'
 import { limitLogins, setDeviceCookie } from '../http/middleware/password-attempts.js'
-import { presentTokenPair, presentUser } from '../http/present.js'
+import { presentUser } from '../http/present.js'
+import { authenticatedByCookie, clearSessionCookies, readAccessCookie, readRefreshCookie, wantsCookieTransport } from '../http/cookies.js'
+import { answerTokenPair, clearingCookiesOn401 } from '../http/token-transport.js'
 import { readBodyText } from '../http/body.js'
 import { jsonBody, parseJson, readJson, validate } from '../http/validate.js'
 import type { Services } from '../services/index.js'
@@ -50,21 +52,35 @@ export function authRoutes(
       const { email, password } = await jsonBody(c, credentials)
       const issued = await sessions.login(email, password, client.info(c))
       setDeviceCookie(c, deviceCookies, email)
-      return c.json(presentTokenPair(issued, config))
+      return answerTokenPair(c, issued, config, wantsCookieTransport(c) ? 'cookie' : 'bearer')
     })
     .post('/refresh', limitFailedTokens, async (c) => {
-      const { refreshToken } = await jsonBody(c, refreshBody)
+      // {refreshToken} in the body, or no body at all: the cookie transport, from the refresh cookie.
+      const text = await readBodyText(c)
       // Lazy: only a detected reuse records the client, so a normal rotation parses no UA and does no GeoIP lookup.
-      const issued = await sessions.refresh(refreshToken, () => client.info(c))
-      return c.json(presentTokenPair(issued, config))
+      const rotate = (refreshToken: string) => sessions.refresh(refreshToken, () => client.info(c))
+      if (text) return answerTokenPair(c, await rotate(validate(refreshBody, parseJson(text)).refreshToken), config, 'bearer')
+      const issued = await clearingCookiesOn401(c, async () => {
+        const refreshToken = readRefreshCookie(c)
+        if (!refreshToken) throw new AppError('invalid_refresh_token', { message: 'Send {"refreshToken"}, or no body and the refresh cookie.' })
+        return rotate(refreshToken)
+      })
+      return answerTokenPair(c, issued, config, 'cookie')
     })
     .post('/logout', limitFailedTokens, async (c) => {
-      // Either the bearer access token or {refreshToken} names the session (RFC 7009: 204 even if already over).
-      const accessToken = bearerToken(c)
+      // The bearer access token, {refreshToken} or the session cookies name the session (RFC 7009: 204 even if already over).
       const text = await readBodyText(c)
       const body = text ? validate(refreshBody, parseJson(text)) : null
+      if (authenticatedByCookie(c)) {
+        // Cookie transport: whatever the cookies still name ends, and the browser drops them.
+        const presented = { accessToken: readAccessCookie(c), refreshToken: body?.refreshToken ?? readRefreshCookie(c) }
+        await sessions.logout(presented, client.info(c), { ignoreInvalidAccessToken: true })
+        clearSessionCookies(c)
+        return c.body(null, 204)
+      }
+      const accessToken = bearerToken(c)
       if (!accessToken && !body) {
-        throw new AppError('invalid_request', { message: 'Send a Bearer access token or {"refreshToken"}.' })
+        throw new AppError('invalid_request', { message: 'Send a Bearer access token, {"refreshToken"} or the session cookies.' })
       }
       await sessions.logout({ accessToken, refreshToken: body?.refreshToken ?? null }, client.info(c))
       return c.body(null, 204)

@@ -5,12 +5,15 @@ import { AppError } from '../errors.js'
 import type { ClientReader } from '../http/client.js'
 import type { AppEnv } from '../http/app-env.js'
 import { limitPasswordRetries } from '../http/middleware/password-attempts.js'
-import { decodeCursor, encodeCursor, presentEvent, presentSession, presentTokenPair, presentUser } from '../http/present.js'
+import { wantsCookieTransport } from '../http/cookies.js'
+import { decodeCursor, encodeCursor, presentEndedSession, presentEvent, presentSession, presentUser } from '../http/present.js'
+import { answerTokenPair } from '../http/token-transport.js'
 import { jsonBody, uuidParam, validate } from '../http/validate.js'
 import type { Services } from '../services/index.js'
 import { MAX_EVENT_PAGE } from '../services/my-account.js'
 
 const passwordField = z.string().min(1).max(1024)
+const sessionsQuery = z.object({ state: z.enum(['active', 'ended']).default('active') })
 const eventsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_EVENT_PAGE).default(20),
   cursor: z.string().max(200).optional(),
@@ -35,6 +38,11 @@ export function meRoutes(
       return c.json({ user: presentUser(user), session: presentSession(c.var.session, config, c.var.auth.sessionId) })
     })
     .get('/me/sessions', requireUser, async (c) => {
+      const { state } = validate(sessionsQuery, c.req.query())
+      if (state === 'ended') {
+        const ended = await myAccount.listEnded(c.var.auth.userId)
+        return c.json({ sessions: ended.map((session) => presentEndedSession(session, config)) })
+      }
       const active = await sessions.listActive(c.var.auth.userId)
       return c.json({ sessions: active.map((session) => presentSession(session, config, c.var.auth.sessionId)) })
     })
@@ -55,7 +63,7 @@ export function meRoutes(
     .post('/me/password', requireUser, limitWrongPassword, async (c) => {
       const body = await jsonBody(c, z.object({ currentPassword: passwordField, newPassword: z.string().max(1024) }))
       const issued = await myAccount.changePassword(c.var.auth, body.currentPassword, body.newPassword, client.info(c))
-      return c.json(presentTokenPair(issued, config))
+      return answerTokenPair(c, issued, config, wantsCookieTransport(c) ? 'cookie' : 'bearer')
     })
     .get('/me/security-events', requireUser, async (c) => {
       const query = validate(eventsQuery, c.req.query())

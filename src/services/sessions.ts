@@ -45,6 +45,8 @@ export interface IssuedTokens {
   refreshToken: string
   refreshTokenExpiresAt: Date
   session: SessionRow
+  /** The service clock's instant the pair was issued (for cookie lifetimes). */
+  issuedAt: Date
 }
 
 export interface SessionDeps {
@@ -78,7 +80,7 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
       now,
       sessionEndsAt: endsAt,
     })
-    return { accessToken: access.token, expiresIn: access.expiresIn, refreshToken, refreshTokenExpiresAt: endsAt, session }
+    return { accessToken: access.token, expiresIn: access.expiresIn, refreshToken, refreshTokenExpiresAt: endsAt, session, issuedAt: now }
   }
 
   /** The user's sessions neither ended nor timed out at `now`, most recently active first. */
@@ -291,13 +293,19 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
     /**
      * Ends the sessions a logout names: the access token's and/or the refresh token's. Already ended,
      * or a refresh token we do not know, is fine (RFC 7009: the goal is reached); an access token we
-     * did not sign, or that has expired, is `invalid_token` and ends nothing.
+     * did not sign, or that has expired, is `invalid_token` and ends nothing, unless
+     * `ignoreInvalidAccessToken` (the cookie transport: a browser cannot see or fix its cookie, and
+     * the refresh token may still name the session), where it names no session.
      */
-    async logout(presented: { accessToken: string | null; refreshToken: string | null }, client: ClientInfo): Promise<void> {
+    async logout(
+      presented: { accessToken: string | null; refreshToken: string | null },
+      client: ClientInfo,
+      options: { ignoreInvalidAccessToken?: boolean } = {},
+    ): Promise<void> {
       if (presented.accessToken) {
         const claims = await tokens.verifyAccessToken(presented.accessToken, clock.now())
-        if (!claims) throw new AppError('invalid_token')
-        await logoutSession(claims.sid, client)
+        if (!claims && !options.ignoreInvalidAccessToken) throw new AppError('invalid_token')
+        if (claims) await logoutSession(claims.sid, client)
       }
       if (presented.refreshToken) {
         const token = await findRefreshTokenByHash(db, hashToken(presented.refreshToken))

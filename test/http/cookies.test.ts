@@ -12,24 +12,11 @@ import {
   wantsCookieTransport,
   withoutTokens,
 } from '../../src/http/cookies.js'
+import { parseSetCookie } from '../support/cookie-jar.js'
 
 const NOW = Date.parse('2026-01-05T08:00:00.000Z')
 const ACCESS = 'eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2ln'
 const REFRESH = 'Zm9vYmFyYmF6cXV4LXJlZnJlc2gtdG9rZW4tMDEyMzQ1Njc4OQ'
-
-/** Parses one Set-Cookie line into its name, value and attributes (names lower-cased). */
-function parseSetCookie(line: string) {
-  const [pair, ...attributes] = line.split(';').map((part) => part.trim())
-  const eq = pair!.indexOf('=')
-  return {
-    name: pair!.slice(0, eq),
-    value: pair!.slice(eq + 1),
-    attributes: Object.fromEntries(attributes.map((attribute) => {
-      const [key, ...rest] = attribute.split('=')
-      return [key!.toLowerCase(), rest.length ? rest.join('=') : true]
-    })),
-  }
-}
 
 function app() {
   const app = new Hono()

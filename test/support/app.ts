@@ -18,6 +18,7 @@ import { createFakeClock } from './clock.js'
 import type { Clock } from '../../src/clock.js'
 import { onClose } from './resources.js'
 import { responseProblems } from './openapi.js'
+import type { CookieJar } from './cookie-jar.js'
 
 export const INTROSPECTION_CLIENT = { id: 'orders-api', secret: 'test-introspection-secret-0123456789abcdef' }
 export const TEST_PRIVATE_KEY = generatePrivateKeyPem()
@@ -131,12 +132,16 @@ export interface CallResult {
   body: any
 }
 
-/** One HTTP call through the real app; JSON bodies are sent as application/json. */
+/**
+ * One HTTP call through the real app; JSON bodies are sent as application/json. With `jar`, the
+ * jar's cookies are sent (after any `cookie` header given) and the response's Set-Cookie lines
+ * applied to it, as a browser would.
+ */
 export async function call(
   app: TestApp['app'],
   method: string,
   path: string,
-  options: { json?: unknown; body?: string; headers?: Record<string, string>; bearer?: string } = {},
+  options: { json?: unknown; body?: string; headers?: Record<string, string>; bearer?: string; jar?: CookieJar } = {},
 ): Promise<CallResult> {
   const headers: Record<string, string> = { ...options.headers }
   let body = options.body
@@ -145,7 +150,10 @@ export async function call(
     headers['content-type'] ??= 'application/json'
   }
   if (options.bearer) headers.authorization = `Bearer ${options.bearer}`
+  const jarCookies = options.jar?.header()
+  if (jarCookies) headers.cookie = headers.cookie ? `${headers.cookie}; ${jarCookies}` : jarCookies
   const response = await app.request(path, { method, headers, body })
+  options.jar?.store(response.headers)
   return checkedAgainstSpec(method, path, response)
 }
 
