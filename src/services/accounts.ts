@@ -7,7 +7,7 @@ import { requestLogger } from '../request-context.js'
 import type { Db } from '../stores/db.js'
 import type { EventRecorder } from './events.js'
 import type { UserRow } from '../stores/schema.js'
-import { findUserByEmail, findUserById, insertUser, searchUsersByEmail, updatePasswordHash } from '../stores/users.js'
+import { countUsersByEmailPrefix, findUserByEmail, findUserById, insertUser, searchUsersByEmailPrefix, updatePasswordHash } from '../stores/users.js'
 import { clientFields, type ClientInfo } from '../client-info.js'
 import { passwordPolicyProblem, type PasswordHasher } from './passwords.js'
 import { isWellFormedUnicode } from '../text.js'
@@ -38,9 +38,17 @@ export function createAccountService({ db, clock, config, passwords, events, log
       return findUserByEmail(db, normaliseEmail(email))
     },
 
-    /** Users whose email contains `fragment` (any case), at most `limit`, for operators. */
-    search(fragment: string, limit: number): Promise<UserRow[]> {
-      return searchUsersByEmail(db, fragment, limit)
+    /**
+     * For operators: a page of the users whose email starts with `prefix` (any case), in email order
+     * after the email `after`, the email to continue after (null on the last page) and how many match.
+     */
+    async searchByEmailPrefix(prefix: string, page: { after: string | null; limit: number }): Promise<{ users: UserRow[]; next: string | null; total: number }> {
+      const [rows, total] = await Promise.all([
+        searchUsersByEmailPrefix(db, { prefix, after: page.after, limit: page.limit + 1 }),
+        countUsersByEmailPrefix(db, prefix),
+      ])
+      const users = rows.slice(0, page.limit)
+      return { users, next: rows.length > page.limit ? users.at(-1)!.email : null, total }
     },
 
     /** Creates an account; refuses weak passwords (400), a taken email (409) or closed sign-up (403). */

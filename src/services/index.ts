@@ -8,6 +8,7 @@ import type { Denylist } from '../stores/denylist.js'
 import { countSessionsActiveSince } from '../stores/sessions.js'
 import { countPendingDeliveries } from '../stores/webhook-outbox.js'
 import { createAccountService } from './accounts.js'
+import { createAuditLog } from './audit.js'
 import { createCleanupService } from './cleanup.js'
 import { createDeviceCookies } from './device-cookies.js'
 import { createEventRecorder } from './events.js'
@@ -60,6 +61,7 @@ export function createServices({ config, database, denylist, redis, clock, logge
   })
   const revocation = createRevocationService({ db, denylist, clock, config, logger, onLookup: (source) => metrics.denylistLookups.inc({ source }) })
   const events = createEventRecorder({ webhooksEnabled: config.webhookUrl !== null })
+  const audit = createAuditLog({ db })
   const accounts = createAccountService({ db, clock, config, passwords, events, logger })
   const sessions = createSessionService({
     db,
@@ -89,7 +91,8 @@ export function createServices({ config, database, denylist, redis, clock, logge
     accounts,
     sessions,
     myAccount: createMyAccount({ db, clock, config, passwords, sessions, revocation, events }),
-    operatorActions: createOperatorActions({ db, clock, config, revocation, events }),
+    audit,
+    operatorActions: createOperatorActions({ config, revocation, events, audit }),
     introspection: createIntrospectionService({ tokens, revocation, clock, onResult: (result) => metrics.introspections.inc({ result }) }),
     cleanup: createCleanupService({ db, clock, config, logger }),
     webhooks: createWebhookWorker({ db, clock, config, logger, onDelivery: (result) => metrics.webhookDeliveries.inc({ result }) }),

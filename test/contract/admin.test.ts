@@ -37,7 +37,7 @@ describe('admin operations', () => {
   it('finds users by email and lists their active sessions with current always false', async () => {
     const { email, user, tokens } = await registerAndLogin(app)
     const found = await admin('GET', `/admin/users?email=${encodeURIComponent(email.toUpperCase())}`)
-    expect(found.body).toEqual({ users: [user] })
+    expect(found.body).toEqual({ users: [{ ...user, isAdmin: false, disabledAt: null }], nextCursor: null, total: 1 })
     const listed = await admin('GET', `/admin/users/${user.id}/sessions`)
     expect(listed.body.sessions).toEqual([{ ...tokens.session, current: false }])
     expect((await admin('GET', '/admin/users/00000000-0000-4000-8000-000000000000/sessions')).status).toBe(404)

@@ -34,7 +34,9 @@ import {
   findUserById,
   insertUser,
   lockUser,
-  searchUsersByEmail,
+  countUsersByEmailPrefix,
+  searchUsersByEmailPrefix,
+  setAdmin,
   setDisabled,
   setPassword,
   updatePasswordHash,
@@ -107,25 +109,37 @@ describe.each(DRIVERS)('ledger stores on %s', (_driver, open) => {
       expect(await findUserById(db, randomUUID())).toBeNull()
     })
 
-    it('search by email fragment: case-insensitive fragment, ordered by email, at most `limit`, % and _ taken literally', async () => {
+    it('search by email prefix: case-insensitive, in byte order, paged after an email, at most `limit`, % and _ taken literally, with a count', async () => {
       const tag = randomUUID().slice(0, 8)
       for (const local of ['c', 'a', 'b']) await aUser(db, `${tag}-${local}@example.test`)
       const underscore = await aUser(db, `${tag}_x@example.test`)
       const percent = await aUser(db, `${tag}%y@example.test`)
-      const emails = async (fragment: string, limit: number) => (await searchUsersByEmail(db, fragment, limit)).map((user) => user.email)
+      await aUser(db, `x${tag}@example.test`) // contains the tag, does not start with it
+      const emails = async (prefix: string, limit: number, after: string | null = null) =>
+        (await searchUsersByEmailPrefix(db, { prefix, after, limit })).map((user) => user.email)
 
-      expect(await emails(tag.toUpperCase(), 10)).toEqual([
-        `${tag}%y@example.test`,
-        `${tag}-a@example.test`,
-        `${tag}-b@example.test`,
-        `${tag}-c@example.test`,
-        `${tag}_x@example.test`,
-      ])
+      const all = [`${tag}%y@example.test`, `${tag}-a@example.test`, `${tag}-b@example.test`, `${tag}-c@example.test`, `${tag}_x@example.test`]
+      expect(await emails(tag.toUpperCase(), 10)).toEqual(all)
+      expect(await countUsersByEmailPrefix(db, tag.toUpperCase())).toBe(5)
+      expect(await emails(tag, 2, all[1]!)).toEqual(all.slice(2, 4))
       expect(await emails(`${tag}-`, 2)).toEqual([`${tag}-a@example.test`, `${tag}-b@example.test`])
-      // A wildcard in the fragment matches only itself.
+      // A wildcard in the prefix matches only itself.
       expect(await emails(`${tag}_`, 10)).toEqual([underscore.email])
       expect(await emails(`${tag}%`, 10)).toEqual([percent.email])
       expect(await emails(`${tag}-z`, 10)).toEqual([])
+      expect(await countUsersByEmailPrefix(db, `${tag}-z`)).toBe(0)
+      // The last code point at its maximum, or just below the surrogates: the range still ends right.
+      expect(await emails(`${tag}\u{10FFFF}`, 10)).toEqual([])
+      expect(await emails(`${tag}-\uD7FF`, 10)).toEqual([])
+      expect(await emails('', 1)).toHaveLength(1)
+    })
+
+    it('grants and revokes the admin role', async () => {
+      const user = await aUser(db)
+      expect(user.isAdmin).toBe(false)
+      expect(await setAdmin(db, user.id, true)).toMatchObject({ id: user.id, isAdmin: true })
+      expect(await setAdmin(db, user.id, false)).toMatchObject({ isAdmin: false })
+      expect(await setAdmin(db, randomUUID(), true)).toBeNull()
     })
 
     it('a rehash keeps the password-change time; a new password moves it; disabling is undone by null', async () => {
