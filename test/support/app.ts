@@ -177,13 +177,13 @@ export function uniqueEmail(): string {
 
 export const STRONG_PASSWORD = 'correct horse battery staple'
 
-/** Registers a fresh user and logs in once. */
-export async function registerAndLogin(app: TestApp['app'], options: { headers?: Record<string, string> } = {}) {
+/** Registers a fresh user and logs in once (with `jar`, the login's cookies land in it). */
+export async function registerAndLogin(app: TestApp['app'], options: { headers?: Record<string, string>; jar?: CookieJar } = {}) {
   const email = uniqueEmail()
   const password = STRONG_PASSWORD
   const registered = await call(app, 'POST', '/register', { json: { email, password } })
   if (registered.status !== 201) throw new Error(`register failed: ${registered.status} ${JSON.stringify(registered.body)}`)
-  const login = await call(app, 'POST', '/login', { json: { email, password }, headers: options.headers })
+  const login = await call(app, 'POST', '/login', { json: { email, password }, headers: options.headers, jar: options.jar })
   if (login.status !== 200) throw new Error(`login failed: ${login.status} ${JSON.stringify(login.body)}`)
   return { email, password, user: registered.body.user, tokens: login.body }
 }
