@@ -31,7 +31,7 @@ export const MAX_ENDED_SESSIONS = 100
 /** Why a session is over: what the ledger recorded, or `expired` when it timed out first. */
 export type EndedReason = EndReason | 'expired'
 
-/** A session that is over, with when and why. `reasonNote` is the operator's note (`admin` only). */
+/** A session that is over, with when and why. `reasonNote` is the operator's note (`admin`, `account_disabled`). */
 export interface EndedSession {
   session: SessionRow
   endedAt: Date
@@ -129,7 +129,7 @@ export function createMyAccount({ db, clock, config, passwords, sessions, revoca
             return { session, endedAt: expiredAt, endReason: 'expired', reasonNote: null }
           }
           const endReason = session.endReason ?? 'revoked'
-          return { session, endedAt: session.endedAt, endReason, reasonNote: endReason === 'admin' ? session.reasonNote : null }
+          return { session, endedAt: session.endedAt, endReason, reasonNote: session.reasonNote }
         })
         .filter((entry) => entry.endedAt.getTime() > since.getTime())
         .sort((a, b) => b.endedAt.getTime() - a.endedAt.getTime())

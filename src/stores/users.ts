@@ -67,11 +67,15 @@ function startsWith(prefix: string): SQL | undefined {
   return and(sql`${emailBytes} >= ${lower}`, sql`${emailBytes} < ${upper}`)
 }
 
-/** Users whose email starts with `prefix` (any case), in byte order of email after `after`, at most `limit`. */
-export async function searchUsersByEmailPrefix(
-  db: Executor,
-  query: { prefix: string; after: string | null; limit: number },
-): Promise<UserRow[]> {
+export interface EmailPrefixPage {
+  prefix: string
+  /** The email the previous page ended with, or null for the first page. */
+  after: string | null
+  limit: number
+}
+
+/** The query of searchUsersByEmailPrefix, not yet run (test/contract/admin-users.test.ts EXPLAINs it). */
+export function emailPrefixPageQuery(db: Executor, query: EmailPrefixPage) {
   const after = query.after === null ? undefined : sql`${emailBytes} > ${query.after}`
   return db
     .select()
@@ -81,9 +85,19 @@ export async function searchUsersByEmailPrefix(
     .limit(query.limit)
 }
 
+/** The query of countUsersByEmailPrefix, not yet run. */
+export function emailPrefixCountQuery(db: Executor, prefix: string) {
+  return db.select({ n: count() }).from(users).where(startsWith(prefix))
+}
+
+/** Users whose email starts with `prefix` (any case), in byte order of email after `after`, at most `limit`. */
+export async function searchUsersByEmailPrefix(db: Executor, query: EmailPrefixPage): Promise<UserRow[]> {
+  return emailPrefixPageQuery(db, query)
+}
+
 /** How many users' emails start with `prefix` (any case). */
 export async function countUsersByEmailPrefix(db: Executor, prefix: string): Promise<number> {
-  const [row] = await db.select({ n: count() }).from(users).where(startsWith(prefix))
+  const [row] = await emailPrefixCountQuery(db, prefix)
   return row?.n ?? 0
 }
 
