@@ -134,12 +134,14 @@ describe('login CSRF', () => {
   it('a cookie-mode POST /login from a foreign origin is 403: no cookie, no session', async () => {
     const { app, activeSessionIds } = await world()
     const { email, password, user, tokens } = await registerAndLogin(app)
-    for (const headers of [{ origin: CROSS_SITE }, { 'sec-fetch-site': 'cross-site', origin: CROSS_SITE }, { 'sec-fetch-site': 'same-site', origin: UNLISTED_SIBLING }]) {
+    const foreign: Record<string, string>[] = [{ origin: CROSS_SITE }, { 'sec-fetch-site': 'cross-site', origin: CROSS_SITE }, { 'sec-fetch-site': 'same-site', origin: UNLISTED_SIBLING }]
+    for (const headers of foreign) {
       expectRefused(await call(app, 'POST', '/login', { json: { email, password }, headers: { ...COOKIE_MODE, ...headers } }))
     }
     expect(await activeSessionIds(user.id)).toEqual([tokens.session.id])
     // From a listed origin, same-origin, or curl it works.
-    for (const headers of [{ origin: LISTED, 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-origin' }, {}]) {
+    const trusted: Record<string, string>[] = [{ origin: LISTED, 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-origin' }, {}]
+    for (const headers of trusted) {
       const res = await call(app, 'POST', '/login', { json: { email, password }, headers: { ...COOKIE_MODE, ...headers } })
       expect(res.status).toBe(200)
       expect(res.body.tokenType).toBe('cookie')
