@@ -8,6 +8,7 @@ import type { Denylist } from '../stores/denylist.js'
 import { countSessionsActiveSince } from '../stores/sessions.js'
 import { countPendingDeliveries } from '../stores/webhook-outbox.js'
 import { createAccountService } from './accounts.js'
+import { createAdminConsole } from './admin-console.js'
 import { createAuditLog } from './audit.js'
 import { createCleanupService } from './cleanup.js'
 import { createDeviceCookies } from './device-cookies.js'
@@ -76,6 +77,7 @@ export function createServices({ config, database, denylist, redis, clock, logge
     onRefresh: (outcome) => metrics.refreshes.inc({ outcome }),
     onLogin: (result) => metrics.logins.inc({ result }),
   })
+  const myAccount = createMyAccount({ db, clock, config, passwords, sessions, revocation, events })
   return {
     /** The app's clock: pages say how long ago something happened by the same time the rules use. */
     clock,
@@ -90,7 +92,9 @@ export function createServices({ config, database, denylist, redis, clock, logge
     revocation,
     accounts,
     sessions,
-    myAccount: createMyAccount({ db, clock, config, passwords, sessions, revocation, events }),
+    myAccount,
+    /** The operators' console: admin sign-in, console sessions, audited changes (see admin-console.ts). */
+    adminConsole: createAdminConsole({ clock, config, accounts, sessions, myAccount }),
     audit,
     operatorActions: createOperatorActions({ config, revocation, events, audit }),
     introspection: createIntrospectionService({ tokens, revocation, clock, onResult: (result) => metrics.introspections.inc({ result }) }),

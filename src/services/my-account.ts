@@ -93,8 +93,8 @@ export function createMyAccount({ db, clock, config, passwords, sessions, revoca
       })
     },
 
-    /** Renews sudo mode for this session after checking the password again. */
-    async reauthenticate(auth: Auth, password: string): Promise<Date> {
+    /** Renews sudo mode for this session (an ordinary or a console one) after checking the password again. */
+    async reauthenticate(auth: Pick<Auth, 'userId' | 'sessionId'>, password: string): Promise<Date> {
       await checkPassword(auth.userId, password)
       const now = clock.now()
       await setAuthTime(db, auth.sessionId, now)

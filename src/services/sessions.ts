@@ -15,7 +15,7 @@ import {
   insertRefreshToken,
   retireRefreshToken,
 } from '../stores/refresh-tokens.js'
-import type { SessionRow, UserRow } from '../stores/schema.js'
+import type { SessionKind, SessionRow, UserRow } from '../stores/schema.js'
 import {
   endSession,
   endSessionsOfUser,
@@ -88,10 +88,13 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
     return (await listOpenSessions(executor, userId)).filter((session) => isSessionActive(session, config, now))
   }
 
-  /** Makes room for one more session: ends the least recently active ones, or refuses (409). */
+  /**
+   * Makes room for one more session: ends the least recently active ones, or refuses (409). Console
+   * sessions neither count nor are evicted: signing in to the console ends none of the user's own.
+   */
   async function enforceSessionLimit(tx: Executor, userId: string, now: Date): Promise<SessionRow[]> {
     if (config.maxSessionsPerUser === 0) return []
-    const active = await activeSessionsOf(tx, userId, now)
+    const active = (await activeSessionsOf(tx, userId, now)).filter((session) => session.kind === 'standard')
     const excess = active.length - config.maxSessionsPerUser + 1
     if (excess <= 0) return []
     if (config.sessionLimitPolicy === 'reject') throw new AppError('session_limit_reached')
@@ -128,18 +131,30 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
     return { ...session, lastActiveAt: now }
   }
 
-  /** Inserts a new session of `userId` with its first refresh token (generation 0). */
-  async function insertSessionWithFirstToken(tx: Tx, userId: string, client: ClientInfo, now: Date, refreshToken: string): Promise<SessionRow> {
+  /**
+   * Inserts a new session of `userId` with its first refresh token (generation 0). A console session
+   * is labelled `… (console)` wherever sessions are listed, and has the console's absolute TTL.
+   */
+  async function insertSessionWithFirstToken(
+    tx: Tx,
+    userId: string,
+    client: ClientInfo,
+    now: Date,
+    refreshToken: string,
+    kind: SessionKind = 'standard',
+  ): Promise<SessionRow> {
+    const isConsole = kind === 'console'
     const row = await insertSession(tx, {
       id: randomUUID(),
       userId,
-      device: client.device,
+      kind,
+      device: isConsole ? `${client.device} (console)` : client.device,
       userAgent: client.userAgent,
       ip: client.ip,
       location: client.location,
       createdAt: now,
       lastActiveAt: now,
-      absoluteExpiresAt: new Date(now.getTime() + config.sessionAbsoluteTtlMs),
+      absoluteExpiresAt: new Date(now.getTime() + (isConsole ? config.consoleAbsoluteTtlMs : config.sessionAbsoluteTtlMs)),
       authTime: now,
     })
     await insertRefreshToken(tx, { sessionId: row.id, tokenHash: hashToken(refreshToken), generation: 0, at: now })
@@ -236,7 +251,8 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
         // Lock the session, then re-read the token: a parallel refresh may have rotated it meanwhile.
         const session = await lockSession(tx, found.sessionId)
         const token = await findRefreshTokenByHash(tx, presentedHash)
-        if (!session || !token) return { kind: 'unknown' }
+        // A console session's token is its console credential, never a refresh token.
+        if (!session || !token || session.kind !== 'standard') return { kind: 'unknown' }
         if (session.endedAt) return { kind: 'ended', reason: session.endReason ?? 'revoked' }
         if (!isSessionActive(session, config, now)) return { kind: 'expired' }
         const user = await findUserById(tx, session.userId)
@@ -321,9 +337,36 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
       const claims = await tokens.verifyAccessToken(accessToken, clock.now())
       if (!claims) return null
       const session = await activeSession(claims.sid)
-      if (!session || session.userId !== claims.sub) return null
+      if (!session || session.userId !== claims.sub || session.kind !== 'standard') return null
       return { auth: { userId: claims.sub, sessionId: claims.sid, claims }, session: await recordActivity(session) }
     },
+
+    /**
+     * Opens a console session for an admin who just proved their password (the caller checks both):
+     * kind `console`, its own timeouts, a `login` event. Returns the row and its credential, an
+     * opaque token for the console cookie, stored hashed, never rotated and valid nowhere else.
+     */
+    async openConsoleSession(user: UserRow, client: ClientInfo): Promise<{ session: SessionRow; token: string }> {
+      const now = clock.now()
+      const token = mintRefreshToken()
+      const session = await db.transaction(async (tx) => {
+        const row = await insertSessionWithFirstToken(tx, user.id, client, now, token, 'console')
+        await events.record(tx, { userId: user.id, type: 'login', at: now, sessionId: row.id, ...clientFields(client), device: row.device })
+        return row
+      })
+      return { session, token }
+    },
+
+    /** The console session a console credential names, if it is still active; the call counts as activity. */
+    async authenticateConsole(token: string): Promise<SessionRow | null> {
+      const found = await findRefreshTokenByHash(db, hashToken(token))
+      if (!found || found.generation !== 0) return null
+      const session = await activeSession(found.sessionId)
+      return session && session.kind === 'console' ? recordActivity(session) : null
+    },
+
+    /** Ends a session by its id (a console sign-out): `logout`, then the denylist. */
+    logoutSession,
 
     /** A user's active sessions, most recently active first. */
     listActive(userId: string): Promise<SessionRow[]> {
