@@ -1,6 +1,6 @@
 import type { Db, Executor } from '../stores/db.js'
 import { insertAuditEntry, listAuditEntries } from '../stores/audit.js'
-import type { EventCursor } from '../stores/events.js'
+import { pageOf, type PageCursor } from '../stores/paging.js'
 import type { AuditAction, AuditLogRow } from '../stores/schema.js'
 
 /**
@@ -48,11 +48,9 @@ export function createAuditLog({ db }: { db: Db }) {
     },
 
     /** A page of entries, newest first, optionally only those about one user. */
-    async list(query: { limit: number; cursor: EventCursor | null; userId: string | null }): Promise<{ entries: AuditLogRow[]; next: EventCursor | null }> {
-      const rows = await listAuditEntries(db, { ...query, limit: query.limit + 1 })
-      const entries = rows.slice(0, query.limit)
-      const last = entries.at(-1)
-      return { entries, next: rows.length > query.limit && last ? { at: last.at, id: last.id } : null }
+    async list(query: { limit: number; cursor: PageCursor | null; userId: string | null }): Promise<{ entries: AuditLogRow[]; next: PageCursor | null }> {
+      const page = pageOf(await listAuditEntries(db, { ...query, limit: query.limit + 1 }), query.limit)
+      return { entries: page.rows, next: page.next }
     },
   }
 }

@@ -4,6 +4,7 @@ import { AppError, type EndReason } from '../errors.js'
 import { clientFields, type ClientInfo } from '../client-info.js'
 import type { Db } from '../stores/db.js'
 import { listEvents, type EventCursor } from '../stores/events.js'
+import { pageOf } from '../stores/paging.js'
 import type { EventRecorder } from './events.js'
 import type { SecurityEventRow, SessionRow, UserRow } from '../stores/schema.js'
 import { endSession, endSessionsOfUser, listEndedSessions, setAuthTime } from '../stores/sessions.js'
@@ -138,10 +139,8 @@ export function createMyAccount({ db, clock, config, passwords, sessions, revoca
 
     /** A page of the user's security events, newest first. */
     async listEvents(userId: string, limit: number, cursor: EventCursor | null): Promise<{ events: SecurityEventRow[]; next: EventCursor | null }> {
-      const rows = await listEvents(db, userId, { limit: limit + 1, cursor })
-      const events = rows.slice(0, limit)
-      const last = events.at(-1)
-      return { events, next: rows.length > limit && last ? { at: last.at, id: last.id } : null }
+      const page = pageOf(await listEvents(db, userId, { limit: limit + 1, cursor }), limit)
+      return { events: page.rows, next: page.next }
     },
   }
 }

@@ -1,6 +1,6 @@
-import { and, desc, eq, sql } from 'drizzle-orm'
+import { and, desc, eq } from 'drizzle-orm'
 import type { Executor } from './db.js'
-import type { EventCursor } from './events.js'
+import { beforeCursor, type PageCursor } from './paging.js'
 import { auditLog, type AuditLogRow } from './schema.js'
 
 export type NewAuditEntry = Omit<typeof auditLog.$inferInsert, 'id'>
@@ -14,13 +14,11 @@ export async function insertAuditEntry(db: Executor, entry: NewAuditEntry): Prom
 /** Entries newest first (optionally only those about one user), strictly after `cursor` in that order. */
 export async function listAuditEntries(
   db: Executor,
-  page: { limit: number; cursor: EventCursor | null; userId: string | null },
+  page: { limit: number; cursor: PageCursor | null; userId: string | null },
 ): Promise<AuditLogRow[]> {
   const conditions = []
   if (page.userId) conditions.push(eq(auditLog.targetUserId, page.userId))
-  if (page.cursor) {
-    conditions.push(sql`(${auditLog.at}, ${auditLog.id}) < (${page.cursor.at.toISOString()}::timestamptz, ${page.cursor.id})`)
-  }
+  if (page.cursor) conditions.push(beforeCursor(auditLog.at, auditLog.id, page.cursor))
   return db
     .select()
     .from(auditLog)

@@ -1,5 +1,6 @@
 import { and, desc, eq, sql } from 'drizzle-orm'
 import type { Executor } from './db.js'
+import { beforeCursor, type PageCursor } from './paging.js'
 import { securityEvents, type SecurityEventRow } from './schema.js'
 
 export type SecurityEventType =
@@ -45,10 +46,7 @@ export async function insertEvent(db: Executor, event: NewSecurityEvent): Promis
   return rows[0]!
 }
 
-export interface EventCursor {
-  at: Date
-  id: number
-}
+export type EventCursor = PageCursor
 
 /** A user's events, newest first, strictly after `cursor` in that order; `limit` rows at most. */
 export async function listEvents(
@@ -57,9 +55,7 @@ export async function listEvents(
   page: { limit: number; cursor: EventCursor | null },
 ): Promise<SecurityEventRow[]> {
   const conditions = [eq(securityEvents.userId, userId)]
-  if (page.cursor) {
-    conditions.push(sql`(${securityEvents.at}, ${securityEvents.id}) < (${page.cursor.at.toISOString()}::timestamptz, ${page.cursor.id})`)
-  }
+  if (page.cursor) conditions.push(beforeCursor(securityEvents.at, securityEvents.id, page.cursor))
   return db
     .select()
     .from(securityEvents)
