@@ -49,12 +49,13 @@ export const sessions = pgTable(
     kind: text('kind').$type<SessionKind>().notNull().default('standard'),
   },
   (table) => [
-    // /me/sessions: a user's active sessions, most recently active first.
-    index('sessions_user_active_idx').on(table.userId, table.lastActiveAt.desc()).where(sql`ended_at IS NULL`),
+    // /me/sessions: a user's active sessions, most recently active first. NULLS FIRST matches a plain
+    // `ORDER BY … DESC`, so the index can serve the order (DESC NULLS LAST could not).
+    index('sessions_user_active_idx').on(table.userId, table.lastActiveAt.desc().nullsFirst()).where(sql`ended_at IS NULL`),
     // Denylist rebuild and retention cleanup scan by end time.
     index('sessions_ended_at_idx').on(table.endedAt).where(sql`ended_at IS NOT NULL`),
     // A user's ended sessions, most recently ended first (the account page's history).
-    index('sessions_user_ended_idx').on(table.userId, table.endedAt.desc()).where(sql`ended_at IS NOT NULL`),
+    index('sessions_user_ended_idx').on(table.userId, table.endedAt.desc().nullsFirst()).where(sql`ended_at IS NOT NULL`),
     // Cleanup of sessions that timed out without ever being ended.
     index('sessions_open_absolute_idx').on(table.absoluteExpiresAt).where(sql`ended_at IS NULL`),
     index('sessions_open_last_active_idx').on(table.lastActiveAt).where(sql`ended_at IS NULL`),
@@ -98,7 +99,7 @@ export const securityEvents = pgTable(
   },
   (table) => [
     // /me/security-events pages newest first by (at, id).
-    index('security_events_user_at_idx').on(table.userId, table.at.desc(), table.id.desc()),
+    index('security_events_user_at_idx').on(table.userId, table.at.desc().nullsFirst(), table.id.desc().nullsFirst()),
     index('security_events_at_idx').on(table.at),
   ],
 )
