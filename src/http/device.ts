@@ -37,3 +37,21 @@ export function deviceLabel(userAgent: string | null | undefined): string {
   const name = showVersion ? `${browser} ${major}` : browser
   return os ? `${name} on ${os}` : name
 }
+
+export type DeviceKind = 'mobile' | 'tablet' | 'desktop' | 'unknown'
+
+/**
+ * What kind of device a User-Agent says it is (bowser's platform type), for the icon next to a
+ * session. Only the fixed kinds come out, never text from the UA.
+ */
+export function deviceKind(userAgent: string | null | undefined): DeviceKind {
+  const ua = userAgent?.trim().slice(0, 512)
+  if (!ua || TOOL_AGENT.test(ua)) return 'unknown'
+  let type: string | undefined
+  try {
+    type = Bowser.parse(ua).platform.type
+  } catch {
+    return 'unknown'
+  }
+  return type === 'mobile' || type === 'tablet' || type === 'desktop' ? type : 'unknown'
+}
