@@ -139,9 +139,9 @@ function Address({ ip }: { ip: string | null }) {
 }
 
 /** Parts of a metadata line, separated by middle dots that screen readers skip. */
-function Meta({ parts }: { parts: Child[] }) {
+function Meta({ parts, id }: { parts: Child[]; id?: string }) {
   return (
-    <p class="meta">
+    <p class="meta" id={id}>
       {parts.map((part, index) => (
         <>
           {index > 0 ? (
@@ -167,8 +167,9 @@ function SessionRow({ session, now }: { session: SessionView; now: Date }) {
           {session.current ? <span class="badge">This device</span> : null}
           {session.inactive ? <span class="badge badge-muted">Inactive</span> : null}
         </p>
-        <Meta parts={[<Location location={session.location} />, <Address ip={session.ip} />]} />
+        <Meta id={`${titleId}-where`} parts={[<Location location={session.location} />, <Address ip={session.ip} />]} />
         <Meta
+          id={`${titleId}-when`}
           parts={[
             <span>
               Signed in <AbsoluteTime at={session.createdAt} />
@@ -184,7 +185,8 @@ function SessionRow({ session, now }: { session: SessionView; now: Date }) {
       </div>
       {session.current ? null : (
         <form class="session-action" method="get" action={`/account/sessions/${session.id}/confirm`}>
-          <button class="button button-danger-quiet" type="submit">
+          {/* Two sessions may share a label: where and when tell them apart (the button's description). */}
+          <button class="button button-danger-quiet" type="submit" aria-describedby={`${titleId}-where ${titleId}-when`}>
             Sign out<span class="visually-hidden"> {session.device}</span>
           </button>
         </form>
@@ -326,11 +328,12 @@ export function ActivityPage({ email, note, now, events, olderHref, paged, inact
           <ol class="list events">
             {events.map((event) => (
               <li class={isWarningEvent(event.type) ? 'event event-warning' : 'event'}>
-                <p class="event-title">
+                <p class="event-title" id={`event-${event.id}`}>
                   <span>{eventWords(event, event.subject)}</span>
                   {event.thisDevice ? <span class="badge">This device</span> : null}
                 </p>
                 <Meta
+                  id={`event-${event.id}-meta`}
                   parts={[
                     <RelativeTime at={event.at} now={now} />,
                     ...(event.device ? [<span>{event.device}</span>] : []),
@@ -340,7 +343,11 @@ export function ActivityPage({ email, note, now, events, olderHref, paged, inact
                 />
                 {event.endableSessionId ? (
                   <p class="event-actions">
-                    <a class="button button-danger-quiet button-small" href={`/account/sessions/${event.endableSessionId}/confirm?from=activity`}>
+                    <a
+                      class="button button-danger-quiet button-small"
+                      href={`/account/sessions/${event.endableSessionId}/confirm?from=activity`}
+                      aria-describedby={`event-${event.id}-meta`}
+                    >
                       Not you? Sign out that device
                     </a>
                     <a href="/account/password">Change your password</a>
