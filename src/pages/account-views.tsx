@@ -368,6 +368,51 @@ export function ActivityPage({ email, note, now, events, olderHref, paged, inact
   )
 }
 
+interface PasswordFieldProps {
+  id: string
+  name: string
+  label: string
+  autocomplete: 'current-password' | 'new-password'
+  /** A hint under the field, always shown. */
+  hint?: Child
+  /** The error for this field, shown under it; the field is then marked invalid. */
+  error?: string
+  /** Ids of other elements that describe the field (e.g. the page's live region). */
+  describedBy?: string
+  invalid?: boolean
+  autofocus?: boolean
+}
+
+/** A labelled password field with its hint and error (both tied to it by aria-describedby). */
+function PasswordField({ id, name, label, autocomplete, hint, error, describedBy, invalid, autofocus }: PasswordFieldProps) {
+  const described = [hint ? `${id}-hint` : null, error ? `${id}-error` : null, describedBy ?? null].filter(Boolean).join(' ')
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <input
+        id={id}
+        name={name}
+        type="password"
+        autocomplete={autocomplete}
+        required
+        autofocus={autofocus}
+        aria-invalid={error || invalid ? 'true' : undefined}
+        aria-describedby={described || undefined}
+      />
+      {hint ? (
+        <p id={`${id}-hint`} class="field-hint">
+          {hint}
+        </p>
+      ) : null}
+      {error ? (
+        <p id={`${id}-error`} class="field-error">
+          {error}
+        </p>
+      ) : null}
+    </div>
+  )
+}
+
 export interface PasswordPageProps {
   email: string
   note: Note | null
@@ -377,50 +422,21 @@ export interface PasswordPageProps {
 
 /** `/account/password`: Current password, New password, Change password; the policy's errors inline. */
 export function PasswordPage({ email, note, minLength, errors = {} }: PasswordPageProps) {
-  const described = (...ids: Array<string | false>) => ids.filter(Boolean).join(' ') || undefined
   return (
     <AccountFrame title="Password" email={email} tab="password" note={note}>
       <section class="card" aria-labelledby="password-title">
         <h2 id="password-title">Change password</h2>
         <p class="card-intro">Changing your password signs out every other session. This device stays signed in.</p>
         <form class="form form-narrow" method="post" action="/account/password">
-          <div class="field">
-            <label for="current-password">Current password</label>
-            <input
-              id="current-password"
-              name="currentPassword"
-              type="password"
-              autocomplete="current-password"
-              required
-              aria-invalid={errors.currentPassword ? 'true' : undefined}
-              aria-describedby={described(Boolean(errors.currentPassword) && 'current-password-error')}
-            />
-            {errors.currentPassword ? (
-              <p id="current-password-error" class="field-error">
-                {errors.currentPassword}
-              </p>
-            ) : null}
-          </div>
-          <div class="field">
-            <label for="new-password">New password</label>
-            <input
-              id="new-password"
-              name="newPassword"
-              type="password"
-              autocomplete="new-password"
-              required
-              aria-invalid={errors.newPassword ? 'true' : undefined}
-              aria-describedby={described('new-password-hint', Boolean(errors.newPassword) && 'new-password-error')}
-            />
-            <p id="new-password-hint" class="field-hint">
-              At least {minLength} characters. Very common passwords are refused.
-            </p>
-            {errors.newPassword ? (
-              <p id="new-password-error" class="field-error">
-                {errors.newPassword}
-              </p>
-            ) : null}
-          </div>
+          <PasswordField id="current-password" name="currentPassword" label="Current password" autocomplete="current-password" error={errors.currentPassword} />
+          <PasswordField
+            id="new-password"
+            name="newPassword"
+            label="New password"
+            autocomplete="new-password"
+            hint={`At least ${minLength} characters. Very common passwords are refused.`}
+            error={errors.newPassword}
+          />
           <div>
             <button class="button button-primary" type="submit">
               Change password
@@ -489,6 +505,20 @@ function SessionSummary({ session, now }: { session: SessionView; now: Date }) {
   )
 }
 
+/** The step's two ways on: Confirm (submits its form) and Cancel (a link back: nothing is sent). */
+function ConfirmOrCancel({ tone, cancelHref }: { tone: 'danger' | 'primary'; cancelHref: string }) {
+  return (
+    <>
+      <button class={`button button-${tone}`} type="submit">
+        Confirm
+      </button>
+      <a class="button" href={cancelHref}>
+        Cancel
+      </a>
+    </>
+  )
+}
+
 /** The confirming step: names what will end; Confirm posts, Cancel is a link back (sends nothing). */
 export function ConfirmPage({ view, now }: { view: ActionView; now: Date }) {
   return (
@@ -498,12 +528,7 @@ export function ConfirmPage({ view, now }: { view: ActionView; now: Date }) {
       {view.session ? <SessionSummary session={view.session} now={now} /> : null}
       <form class="actions" method="post" action={view.action}>
         <Hidden fields={view.fields} />
-        <button class="button button-danger" type="submit">
-          Confirm
-        </button>
-        <a class="button" href={view.cancelHref}>
-          Cancel
-        </a>
+        <ConfirmOrCancel tone="danger" cancelHref={view.cancelHref} />
       </form>
     </Step>
   )
@@ -514,7 +539,7 @@ export function ConfirmPage({ view, now }: { view: ActionView; now: Date }) {
  * password and the original action post together, so the action completes without asking again.
  */
 export function ReauthPage({ view, now, windowMs, message }: { view: ActionView; now: Date; windowMs: number; message: StatusMessage | null }) {
-  const invalid = message?.kind === 'error' ? 'true' : undefined
+  const invalid = message?.kind === 'error'
   return (
     <Step title="Confirm it’s you">
       <h1 id="step-title">Confirm it’s you</h1>
@@ -525,26 +550,17 @@ export function ReauthPage({ view, now, windowMs, message }: { view: ActionView;
       <StatusRegion id="reauth-status" message={message} />
       <form class="form" method="post" action={view.action}>
         <Hidden fields={view.fields} />
-        <div class="field">
-          <label for="reauth-password">Password</label>
-          <input
-            id="reauth-password"
-            name="password"
-            type="password"
-            autocomplete="current-password"
-            required
-            autofocus
-            aria-invalid={invalid}
-            aria-describedby={invalid ? 'reauth-status' : undefined}
-          />
-        </div>
+        <PasswordField
+          id="reauth-password"
+          name="password"
+          label="Password"
+          autocomplete="current-password"
+          autofocus
+          invalid={invalid}
+          describedBy={invalid ? 'reauth-status' : undefined}
+        />
         <div class="actions">
-          <button class="button button-primary" type="submit">
-            Confirm
-          </button>
-          <a class="button" href={view.cancelHref}>
-            Cancel
-          </a>
+          <ConfirmOrCancel tone="primary" cancelHref={view.cancelHref} />
         </div>
       </form>
     </Step>
