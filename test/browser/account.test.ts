@@ -13,6 +13,7 @@ import {
   signIn,
   startAccountApp,
   statusText,
+  userOnDevices,
   type AccountApp,
   type AccountDevice,
 } from '../support/account-pages.js'
@@ -98,19 +99,18 @@ describe('the account pages in Chromium', () => {
   }, 120_000)
 
   it('Cancel on the confirm step sends no request and ends nothing', async () => {
-    const user = await registerUser(app.app)
-    const a = await accountDevice({ userAgent: USER_AGENTS.desktopChrome })
-    const b = await accountDevice({ userAgent: USER_AGENTS.macFirefox })
-    await signIn(a, app.origin, user)
-    await signIn(b, app.origin, user)
-    await a.page.goto(`${app.origin}/account`)
-    await clickAndLoad(a.page, () => a.page.getByRole('button', { name: /^Sign out Firefox 133 on macOS/ }).click())
-    const sent = [...a.unsafeRequests]
-    await clickAndLoad(a.page, () => a.page.getByRole('link', { name: 'Cancel' }).click())
-    expect(a.unsafeRequests).toEqual(sent)
-    expect(a.page.url()).toBe(`${app.origin}/account`)
+    const {
+      user,
+      devices: [a],
+    } = await userOnDevices(app, [{ userAgent: USER_AGENTS.desktopChrome }, { userAgent: USER_AGENTS.macFirefox }])
+    await a!.page.goto(`${app.origin}/account`)
+    await clickAndLoad(a!.page, () => a!.page.getByRole('button', { name: /^Sign out Firefox 133 on macOS/ }).click())
+    const sent = [...a!.unsafeRequests]
+    await clickAndLoad(a!.page, () => a!.page.getByRole('link', { name: 'Cancel' }).click())
+    expect(a!.unsafeRequests).toEqual(sent)
+    expect(a!.page.url()).toBe(`${app.origin}/account`)
     expect(await activeIds(app, user.id)).toHaveLength(2)
-    expectClean(a)
+    expectClean(a!)
   }, 60_000)
 
   it('a failed sign-in says so in the live region and keeps the email (never the password)', async () => {
@@ -128,10 +128,12 @@ describe('the account pages in Chromium', () => {
 
   it('past REAUTH_WINDOW an action asks for the password (a wrong one is refused inline) and then completes without asking again', async () => {
     const test = await startAccountApp()
-    const user = await registerUser(test.app)
-    const a = await accountDevice({ userAgent: USER_AGENTS.desktopChrome, ip: IPS.berlin })
-    await signIn(a, test.origin, user)
-    for (const userAgent of [USER_AGENTS.macFirefox, ANDROID]) await signIn(await accountDevice({ userAgent, ip: IPS.sydney }), test.origin, user)
+    const { user, devices } = await userOnDevices(test, [
+      { userAgent: USER_AGENTS.desktopChrome, ip: IPS.berlin },
+      { userAgent: USER_AGENTS.macFirefox, ip: IPS.sydney },
+      { userAgent: ANDROID, ip: IPS.sydney },
+    ])
+    const a = devices[0]!
     test.clock.advance(test.config.reauthWindowMs + MINUTE)
 
     await a.page.goto(`${test.origin}/account`)
@@ -257,10 +259,12 @@ describe('the account pages in Chromium', () => {
 
   it('sessions idle for more than a week are flagged inactive, and one action signs them all out', async () => {
     const test = await startAccountApp({ env: { SESSION_IDLE_TIMEOUT: '30d' } })
-    const user = await registerUser(test.app)
-    const a = await accountDevice({ userAgent: USER_AGENTS.desktopChrome, ip: IPS.berlin })
-    await signIn(a, test.origin, user)
-    for (const userAgent of [USER_AGENTS.macFirefox, USER_AGENTS.iphoneSafari]) await signIn(await accountDevice({ userAgent, ip: IPS.sydney }), test.origin, user)
+    const { user, devices } = await userOnDevices(test, [
+      { userAgent: USER_AGENTS.desktopChrome, ip: IPS.berlin },
+      { userAgent: USER_AGENTS.macFirefox, ip: IPS.sydney },
+      { userAgent: USER_AGENTS.iphoneSafari, ip: IPS.sydney },
+    ])
+    const a = devices[0]!
     test.clock.advance(8 * 24 * 60 * MINUTE)
     await signIn(await accountDevice({ userAgent: ANDROID, ip: IPS.sydney }), test.origin, user)
 
@@ -281,11 +285,8 @@ describe('the account pages in Chromium', () => {
   }, 120_000)
 
   it('change password: the policy’s errors inline; afterwards every other session is gone and the page says so', async () => {
-    const user = await registerUser(app.app)
-    const a = await accountDevice({ userAgent: USER_AGENTS.desktopChrome })
-    const b = await accountDevice({ userAgent: USER_AGENTS.macFirefox })
-    await signIn(a, app.origin, user)
-    await signIn(b, app.origin, user)
+    const { user, devices } = await userOnDevices(app, [{ userAgent: USER_AGENTS.desktopChrome }, { userAgent: USER_AGENTS.macFirefox }])
+    const [a, b] = devices as [AccountDevice, AccountDevice]
     await a.page.goto(`${app.origin}/account`)
     await clickAndLoad(a.page, () => a.page.getByRole('link', { name: 'Password' }).click())
     await checkPage(a, 'password')
@@ -356,10 +357,8 @@ describe('the account pages in Chromium', () => {
   }, 60_000)
 
   it('Sign out everywhere ends every session, this device too', async () => {
-    const user = await registerUser(app.app)
-    const a = await accountDevice({ userAgent: USER_AGENTS.desktopChrome })
-    await signIn(a, app.origin, user)
-    await signIn(await accountDevice({ userAgent: USER_AGENTS.macFirefox }), app.origin, user)
+    const { user, devices } = await userOnDevices(app, [{ userAgent: USER_AGENTS.desktopChrome }, { userAgent: USER_AGENTS.macFirefox }])
+    const a = devices[0]!
     await a.page.goto(`${app.origin}/account`)
     await clickAndLoad(a.page, () => a.page.getByRole('button', { name: 'Sign out everywhere' }).click())
     expect(await a.page.getByRole('heading', { level: 1 }).innerText()).toBe('Sign out everywhere?')
@@ -396,10 +395,8 @@ describe('the account pages in Chromium', () => {
   }, 60_000)
 
   it('pages on another port of localhost (same-site) and on 127.0.0.1 (cross-site) change nothing and frame nothing', async () => {
-    const user = await registerUser(app.app)
-    const a = await accountDevice({ userAgent: USER_AGENTS.desktopChrome })
-    await signIn(a, app.origin, user)
-    await signIn(await accountDevice({ userAgent: USER_AGENTS.macFirefox }), app.origin, user)
+    const { user, devices } = await userOnDevices(app, [{ userAgent: USER_AGENTS.desktopChrome }, { userAgent: USER_AGENTS.macFirefox }])
+    const a = devices[0]!
     const victim = await sessionOf(app, user.id, 'Firefox 133 on macOS')
     const targets = [`/account/sessions/${victim.id}/sign-out`, '/account/sessions/all/sign-out', '/account/sign-out']
 
@@ -538,10 +535,8 @@ describe('the account pages in Chromium', () => {
 
   it('works without JavaScript: sign in, end a session through confirm and re-authentication, change the password, sign out', async () => {
     const test = await startAccountApp()
-    const user = await registerUser(test.app)
-    const a = await accountDevice({ userAgent: USER_AGENTS.desktopChrome, javaScriptEnabled: false })
-    await signIn(a, test.origin, user)
-    await signIn(await accountDevice({ userAgent: USER_AGENTS.macFirefox }), test.origin, user)
+    const { user, devices } = await userOnDevices(test, [{ userAgent: USER_AGENTS.desktopChrome, javaScriptEnabled: false }, { userAgent: USER_AGENTS.macFirefox }])
+    const a = devices[0]!
     test.clock.advance(test.config.reauthWindowMs + MINUTE)
     await a.page.goto(`${test.origin}/account`)
     await clickAndLoad(a.page, () => a.page.getByRole('button', { name: /^Sign out Firefox/ }).click())

@@ -53,6 +53,18 @@ export async function accountDevice(options: DeviceOptions & { ip?: string } = {
   return { ...device, unsafeRequests, dialogs }
 }
 
+/** A new user, signed in on each of `devices` in turn (a browser context each, in that order). */
+export async function userOnDevices(test: AccountApp, devices: Array<DeviceOptions & { ip?: string }>) {
+  const user = await registerUser(test.app)
+  const signedIn: AccountDevice[] = []
+  for (const options of devices) {
+    const device = await accountDevice(options)
+    await signIn(device, test.origin, user)
+    signedIn.push(device)
+  }
+  return { user, devices: signedIn }
+}
+
 /** Clicks and waits for the page it leads to (a form post's redirect included) to load. */
 export async function clickAndLoad(page: Page, click: () => Promise<void>): Promise<void> {
   await Promise.all([page.waitForEvent('load'), click()])
