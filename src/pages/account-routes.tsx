@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { Config } from '../config.js'
 import { AppError } from '../errors.js'
 import { readBodyText } from '../http/body.js'
@@ -256,7 +257,7 @@ export function accountPages(services: PageServices, config: Config, client: Cli
     const appError = toAppError(c, error)
     const retryAfter = appError.extra.retryAfterSeconds
     if (retryAfter !== undefined) c.header('Retry-After', String(retryAfter))
-    const status = appError.status as 403 | 404 | 429 | 500 | 503
+    const status = appError.status as ContentfulStatusCode
     if (appError.code === 'rate_limited') {
       const text = `Too many attempts. Try again in ${retryAfter !== undefined && retryAfter > 90 ? `${Math.ceil(retryAfter / 60)} minutes` : 'a minute'}.`
       if (c.req.path === '/account/sign-in') {
@@ -394,8 +395,14 @@ export function accountPages(services: PageServices, config: Config, client: Cli
   /** Where a step returns to: the activity feed when it started there, else the sessions page. */
   const backOf = (from: string | null | undefined) => (from === 'activity' ? ('activity' as const) : null)
   const hrefOf = (back: 'activity' | null) => (back === 'activity' ? '/account/activity' : ACCOUNT_HOME)
-  const nothingLeft = (c: PageContext, back: 'activity' | null) => {
-    leaveNote(c, pageNotes, { kind: 'info', text: 'That session has already ended.' })
+  const NOTHING_LEFT: Record<Target['kind'], string> = {
+    session: 'That session has already ended.',
+    others: 'There is no other session to sign out.',
+    inactive: 'There is no inactive session to sign out.',
+    all: 'There is no session to sign out.',
+  }
+  const nothingLeft = (c: PageContext, back: 'activity' | null, target: Target | null) => {
+    leaveNote(c, pageNotes, { kind: 'info', text: NOTHING_LEFT[target?.kind ?? 'session'] })
     return c.redirect(hrefOf(back), 303)
   }
 
@@ -406,7 +413,7 @@ export function accountPages(services: PageServices, config: Config, client: Cli
     if (target?.kind === 'session' && target.id === c.var.auth.sessionId) return c.redirect(ACCOUNT_HOME, 303)
     const account = await accountOf(c)
     const view = target ? actionView(target, account.sessions, back) : null
-    if (!view) return nothingLeft(c, back)
+    if (!view) return nothingLeft(c, back, target)
     return c.html(ConfirmPage({ view, now: account.now }))
   })
 
@@ -416,7 +423,7 @@ export function accountPages(services: PageServices, config: Config, client: Cli
     const target = parseTarget(c.req.param('target'))
     const account = await accountOf(c)
     const view = target ? actionView(target, account.sessions, back) : null
-    if (!target || !view) return nothingLeft(c, back)
+    if (!target || !view) return nothingLeft(c, back, target)
     const reauth = (error: AppError, message: StatusMessage | null) =>
       showFailure(c, error, ReauthPage({ view, now: account.now, windowMs: config.reauthWindowMs, message }))
 
@@ -437,7 +444,7 @@ export function accountPages(services: PageServices, config: Config, client: Cli
     } catch (error) {
       if (!(error instanceof AppError)) throw error
       if (error.code === 'reauthentication_required') return reauth(error, null)
-      if (error.code === 'session_not_found') return nothingLeft(c, back)
+      if (error.code === 'session_not_found') return nothingLeft(c, back, target)
       throw error
     }
   })

@@ -164,15 +164,16 @@ describe('who may end what', () => {
   })
 
   it.each([
-    ['an unknown session', () => `/account/sessions/${randomUUID()}/confirm`],
-    ['not a session id', () => '/account/sessions/not-a-uuid/confirm'],
-    ['no other session to end', () => '/account/sessions/others/confirm'],
-  ])('%s: back to /account with a note', async (_name, path) => {
+    ['an unknown session', () => `/account/sessions/${randomUUID()}/confirm`, 'That session has already ended.'],
+    ['not a session id', () => '/account/sessions/not-a-uuid/confirm', 'That session has already ended.'],
+    ['no other session to end', () => '/account/sessions/others/confirm', 'There is no other session to sign out.'],
+    ['no inactive session to end', () => '/account/sessions/inactive/confirm', 'There is no inactive session to sign out.'],
+  ])('%s: back to /account with a note', async (_name, path, note) => {
     const { jar } = await signedIn()
     const res = await page('GET', path(), { jar })
     expect(res.status).toBe(303)
     expect(res.headers.get('location')).toBe('/account')
-    expect(statusOf((await page('GET', '/account', { jar })).text)).toBe('That session has already ended.')
+    expect(statusOf((await page('GET', '/account', { jar })).text)).toBe(note)
   })
 
   it('this device is not ended from a confirm step: its own Sign out does that', async () => {
