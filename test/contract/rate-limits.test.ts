@@ -391,7 +391,7 @@ describe('sign-up floods', () => {
     )
     expect(result).toEqual(Array(9).fill(200))
     expect(statuses).toContain(429)
-  })
+  }, 60_000)
 
   it('a sign-up flood from many addresses cannot take the whole hash pool nor its login queue', async () => {
     const { app, from } = await server({ PASSWORD_HASH_CONCURRENCY: '2', PASSWORD_HASH_QUEUE: '4' })
@@ -402,7 +402,7 @@ describe('sign-up floods', () => {
     expect(result).toEqual(Array(9).fill(200))
     // The flood was real: its own queue overflowed.
     expect(statuses).toContain(503)
-  })
+  }, 60_000)
 })
 
 describe('targeted lockout: a known device is judged by its own budget', () => {
