@@ -168,7 +168,9 @@ describe('POST /login', () => {
   })
 
   it('caps concurrent password hashes: excess logins wait in a bounded queue, beyond it 503 + Retry-After', async () => {
-    const capped = await buildTestApp({ env: { PASSWORD_HASH_CONCURRENCY: '1', PASSWORD_HASH_QUEUE: '2' } })
+    // A slow hash (t=24, ~0.3 s) so that all eight logins reach the queue while the first still
+    // hashes, however the machine staggers their account lookups.
+    const capped = await buildTestApp({ env: { PASSWORD_HASH_CONCURRENCY: '1', PASSWORD_HASH_QUEUE: '2', ARGON2_TIME_COST: '24' } })
     const { email, password } = await registerAndLogin(capped.app)
     const results = await Promise.all(Array.from({ length: 8 }, () => call(capped.app, 'POST', '/login', { json: { email, password } })))
     const statuses = results.map((res) => res.status)
