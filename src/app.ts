@@ -26,6 +26,7 @@ import { meRoutes } from './routes/me.js'
 import { metricsRoutes } from './routes/metrics.js'
 import { wellKnownRoutes } from './routes/well-known.js'
 import { accountPages, isPagePath } from './pages/account-routes.js'
+import { consolePages, isConsolePath } from './pages/console-routes.js'
 import { pageHeaders } from './pages/headers.js'
 import type { Services } from './services/index.js'
 import { isDependencyFailure } from './stores/connection-errors.js'
@@ -52,8 +53,9 @@ export function createApp({ config, services, logger, locate }: AppDeps): Hono<A
   const requireUser = createRequireUser(services.sessions)
 
   const app = new Hono<AppEnv>()
-  // The hosted pages' headers (CSP, no framing, no-store…) on everything answered under /account, errors included.
+  // The hosted pages' headers (CSP, no framing, no-store…) on everything answered under /account and /console, errors included.
   app.use('/account/*', pageHeaders)
+  app.use('/console/*', pageHeaders)
   // Known once every route is registered (below); CORS preflights and 405s ask it per request.
   let allowedMethods: (path: string) => string[] = () => []
   const browsers = { publicOrigin: config.publicOrigin, browserOrigins: config.browserOrigins }
@@ -66,7 +68,7 @@ export function createApp({ config, services, logger, locate }: AppDeps): Hono<A
     // Before anything reads a body or changes state: a refused request changes nothing.
     protectCrossOrigin({ ...browsers, appliesTo: sentWithBrowserCredentials }),
     limitBody,
-    requireMediaType((path) => FORM_BODY_PATHS.has(path) || isPagePath(path)),
+    requireMediaType((path) => FORM_BODY_PATHS.has(path) || isPagePath(path) || isConsolePath(path)),
   )
   app.route('/', authRoutes(services, config, client))
   app.route('/', meRoutes(services, config, requireUser, client))
@@ -77,6 +79,7 @@ export function createApp({ config, services, logger, locate }: AppDeps): Hono<A
   app.route('/', metricsRoutes(services.metrics, config.metricsToken, limitFailedAuthPerIp(services.limits.clientPerIp, client)))
   app.route('/', docsRoutes())
   app.route('/', accountPages(services, config, client, { toAppError }))
+  app.route('/', consolePages(services, config, client, { toAppError }))
 
   allowedMethods = methodsByPath(app.routes)
   app.notFound((c) => {

@@ -7,13 +7,10 @@ import type { AppEnv } from '../http/app-env.js'
 import type { ClientReader } from '../http/client.js'
 import { clearSessionCookies } from '../http/cookies.js'
 import { protectCrossOrigin } from '../http/cross-origin.js'
-import { deviceKind } from '../http/device.js'
 import { limitLogins, limitPasswordRetries, setDeviceCookie } from '../http/middleware/password-attempts.js'
 import { decodeCursor, encodeCursor } from '../http/present.js'
 import type { Services } from '../services/index.js'
-import type { EndedSession } from '../services/my-account.js'
-import { sessionExpiresAt, type TimeoutConfig } from '../services/session-expiry.js'
-import type { SecurityEventRow, SessionRow } from '../stores/schema.js'
+import type { SessionRow } from '../stores/schema.js'
 import { canonicalUuid } from '../uuid.js'
 import {
   ActivityPage,
@@ -23,8 +20,6 @@ import {
   ReauthPage,
   SessionsPage,
   type ActionView,
-  type EndedView,
-  type EventView,
   type PasswordPageProps,
   type SessionView,
 } from './account-views.js'
@@ -34,10 +29,10 @@ import { leaveNote, takeNote, type Note } from './notes.js'
 import { isSignedIn, loadPageUser, requirePageUser, setPageSessionCookies, signInPath, type PageContext, type PageEnv } from './page-session.js'
 import { SignInPage } from './sign-in.js'
 import { STYLESHEET, serveStylesheet } from './stylesheet.js'
+import { INACTIVE_AFTER_MS, toEndedView, toEventView, toSessionView, type EventContext } from './session-views.js'
 import { endedHereWords } from './words.js'
 
-/** A session not used for longer than this is flagged inactive (with one action to end them all). */
-export const INACTIVE_AFTER_MS = 7 * 24 * 60 * 60 * 1000
+export { INACTIVE_AFTER_MS }
 const EVENTS_PER_PAGE = 20
 const MAX_FIELD = 1024
 
@@ -78,55 +73,6 @@ function showFailure(c: Context, error: AppError, page: Parameters<Context['html
   c.error = error
   return c.html(page, 200)
 }
-
-const toSessionView = (session: SessionRow, config: TimeoutConfig, now: Date, currentId: string): SessionView => ({
-  id: session.id,
-  device: session.device,
-  kind: deviceKind(session.userAgent),
-  location: session.location,
-  ip: session.ip,
-  createdAt: session.createdAt,
-  lastActiveAt: session.lastActiveAt,
-  expiresAt: sessionExpiresAt(session, config),
-  current: session.id === currentId,
-  inactive: session.id !== currentId && now.getTime() - session.lastActiveAt.getTime() > INACTIVE_AFTER_MS,
-})
-
-const toEndedView = (entry: EndedSession): EndedView => ({
-  session: {
-    id: entry.session.id,
-    device: entry.session.device,
-    kind: deviceKind(entry.session.userAgent),
-    location: entry.session.location,
-    ip: entry.session.ip,
-    createdAt: entry.session.createdAt,
-    lastActiveAt: entry.session.lastActiveAt,
-  },
-  endedAt: entry.endedAt,
-  reason: entry.endReason,
-  note: entry.reasonNote,
-})
-
-interface EventContext {
-  currentId: string
-  /** Active sessions other than this one: a new-device sign-in of one of them can be ended. */
-  endable: ReadonlySet<string>
-  /** Device labels of the sessions the page knows (active and recently ended), by id. */
-  devices: ReadonlyMap<string, string>
-}
-
-const toEventView = (event: SecurityEventRow, { currentId, endable, devices }: EventContext): EventView => ({
-  id: String(event.id),
-  type: event.type,
-  details: event.details,
-  at: event.at,
-  device: event.device,
-  location: event.location,
-  ip: event.ip,
-  endableSessionId: event.type === 'new_device_login' && event.sessionId && endable.has(event.sessionId) ? event.sessionId : null,
-  thisDevice: event.sessionId === currentId,
-  subject: event.sessionId && event.sessionId !== currentId ? (devices.get(event.sessionId) ?? null) : null,
-})
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`
 

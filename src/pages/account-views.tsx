@@ -2,7 +2,8 @@ import type { Child } from 'hono/jsx'
 import type { DeviceKind } from '../http/device.js'
 import type { EndedReason } from '../services/my-account.js'
 import { DeviceIcon } from './device-icon.js'
-import { Layout, StatusRegion, type StatusMessage } from './layout.js'
+import { Address, ConfirmOrCancel, Hidden, Location, Meta, PasswordField } from './parts.js'
+import { Layout, StatusRegion, type LayoutProps, type StatusMessage } from './layout.js'
 import type { Note } from './notes.js'
 import { AbsoluteTime, RelativeTime, durationWords } from './time.js'
 import { endedReasonWords, eventWords, isWarningEvent } from './words.js'
@@ -117,42 +118,6 @@ function AccountFrame({ title, email, tab, note, children }: FrameProps) {
       <Feedback id="account-status" note={note} />
       {children}
     </Layout>
-  )
-}
-
-function Location({ location }: { location: string | null }) {
-  return location ? (
-    <span>
-      {location} <span class="approximate">(approximate)</span>
-    </span>
-  ) : (
-    <span>Location unknown</span>
-  )
-}
-
-function Address({ ip }: { ip: string | null }) {
-  return (
-    <span>
-      IP <span class="mono">{ip ?? 'unknown'}</span>
-    </span>
-  )
-}
-
-/** Parts of a metadata line, separated by middle dots that screen readers skip. */
-function Meta({ parts, id }: { parts: Child[]; id?: string }) {
-  return (
-    <p class="meta" id={id}>
-      {parts.map((part, index) => (
-        <>
-          {index > 0 ? (
-            <span class="separator" aria-hidden="true">
-              {' · '}
-            </span>
-          ) : null}
-          {part}
-        </>
-      ))}
-    </p>
   )
 }
 
@@ -368,51 +333,6 @@ export function ActivityPage({ email, note, now, events, olderHref, paged, inact
   )
 }
 
-interface PasswordFieldProps {
-  id: string
-  name: string
-  label: string
-  autocomplete: 'current-password' | 'new-password'
-  /** A hint under the field, always shown. */
-  hint?: Child
-  /** The error for this field, shown under it; the field is then marked invalid. */
-  error?: string
-  /** Ids of other elements that describe the field (e.g. the page's live region). */
-  describedBy?: string
-  invalid?: boolean
-  autofocus?: boolean
-}
-
-/** A labelled password field with its hint and error (both tied to it by aria-describedby). */
-function PasswordField({ id, name, label, autocomplete, hint, error, describedBy, invalid, autofocus }: PasswordFieldProps) {
-  const described = [hint ? `${id}-hint` : null, error ? `${id}-error` : null, describedBy ?? null].filter(Boolean).join(' ')
-  return (
-    <div class="field">
-      <label for={id}>{label}</label>
-      <input
-        id={id}
-        name={name}
-        type="password"
-        autocomplete={autocomplete}
-        required
-        autofocus={autofocus}
-        aria-invalid={error || invalid ? 'true' : undefined}
-        aria-describedby={described || undefined}
-      />
-      {hint ? (
-        <p id={`${id}-hint`} class="field-hint">
-          {hint}
-        </p>
-      ) : null}
-      {error ? (
-        <p id={`${id}-error`} class="field-error">
-          {error}
-        </p>
-      ) : null}
-    </div>
-  )
-}
-
 export interface PasswordPageProps {
   email: string
   note: Note | null
@@ -476,16 +396,6 @@ function Step({ title, children }: { title: string; children?: Child }) {
   )
 }
 
-function Hidden({ fields }: { fields: Record<string, string> }) {
-  return (
-    <>
-      {Object.entries(fields).map(([name, value]) => (
-        <input type="hidden" name={name} value={value} />
-      ))}
-    </>
-  )
-}
-
 function SessionSummary({ session, now }: { session: SessionView; now: Date }) {
   return (
     <div class="summary">
@@ -502,20 +412,6 @@ function SessionSummary({ session, now }: { session: SessionView; now: Date }) {
         />
       </div>
     </div>
-  )
-}
-
-/** The step's two ways on: Confirm (submits its form) and Cancel (a link back: nothing is sent). */
-function ConfirmOrCancel({ tone, cancelHref }: { tone: 'danger' | 'primary'; cancelHref: string }) {
-  return (
-    <>
-      <button class={`button button-${tone}`} type="submit">
-        Confirm
-      </button>
-      <a class="button" href={cancelHref}>
-        Cancel
-      </a>
-    </>
   )
 }
 
@@ -567,15 +463,23 @@ export function ReauthPage({ view, now, windowMs, message }: { view: ActionView;
   )
 }
 
+export interface ProblemPageProps {
+  title: string
+  message: string
+  /** The way back (default: the account page). */
+  back?: { href: string; label: string }
+  home?: LayoutProps['home']
+}
+
 /** A page for what went wrong (a dependency down, a form sent from elsewhere), with a way back. */
-export function ProblemPage({ title, message }: { title: string; message: string }) {
+export function ProblemPage({ title, message, back = { href: '/account', label: 'Back to your account' }, home }: ProblemPageProps) {
   return (
-    <Layout title={title}>
+    <Layout title={title} home={home}>
       <section class="card card-narrow" aria-labelledby="problem-title">
         <h1 id="problem-title">{title}</h1>
         <StatusRegion id="problem-status" message={{ kind: 'error', text: message }} />
         <p>
-          <a href="/account">Back to your account</a>
+          <a href={back.href}>{back.label}</a>
         </p>
       </section>
     </Layout>

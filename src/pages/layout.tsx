@@ -7,14 +7,18 @@ export interface LayoutProps {
   title: string
   /** Shown at the right of the header (e.g. the user's own Sign out form). */
   headerActions?: Child
+  /** Where the brand in the header leads, and what it says (the console names itself). */
+  home?: { href: string; label: string }
   children?: Child
 }
+
+const ACCOUNT_BRAND = { href: '/account', label: 'sessiond' }
 
 /**
  * The frame of every hosted page: English, responsive, one stylesheet of our own, no script or style
  * inline. Everything passed in is rendered as text by hono/jsx unless it is already markup.
  */
-export function Layout({ title, headerActions, children }: LayoutProps) {
+export function Layout({ title, headerActions, home = ACCOUNT_BRAND, children }: LayoutProps) {
   return (
     <>
       {raw('<!doctype html>')}
@@ -35,8 +39,8 @@ export function Layout({ title, headerActions, children }: LayoutProps) {
           </a>
           <header class="site-header">
             <div class="site-header-inner">
-              <a class="brand" href="/account">
-                sessiond
+              <a class="brand" href={home.href}>
+                {home.label}
               </a>
               {headerActions}
             </div>

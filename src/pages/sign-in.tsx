@@ -6,18 +6,20 @@ export interface SignInFormProps {
   /** The email the user typed, kept after a failed attempt (never the password). */
   email?: string
   message?: StatusMessage | null
+  /** The line under the heading (the console says who may sign in). */
+  lead?: string
 }
 
 /**
  * The sign-in form: fields labelled Email and Password and a Sign in button, a live region for
  * feedback. A plain POST form: it works without JavaScript.
  */
-export function SignInForm({ action, email, message }: SignInFormProps) {
+export function SignInForm({ action, email, message, lead = 'Sign in to see and manage where your account is signed in.' }: SignInFormProps) {
   const invalid = message?.kind === 'error' ? 'true' : undefined
   return (
     <section class="card card-narrow" aria-labelledby="sign-in-title">
       <h1 id="sign-in-title">Sign in</h1>
-      <p class="lead">Sign in to see and manage where your account is signed in.</p>
+      <p class="lead">{lead}</p>
       <StatusRegion id="sign-in-status" message={message} />
       <form class="form" method="post" action={action}>
         <div class="field">

@@ -1,5 +1,5 @@
 import type { EndedReason } from '../services/my-account.js'
-import type { SecurityEventRow } from '../stores/schema.js'
+import type { AuditAction, SecurityEventRow } from '../stores/schema.js'
 
 /**
  * What the ledger's codes mean, in the plain words the account pages use. Every value here is our
@@ -105,4 +105,26 @@ export function eventWords(event: Pick<SecurityEventRow, 'type' | 'details'>, su
 /** Events worth a second look get a warning style. */
 export function isWarningEvent(type: string): boolean {
   return ['login_failed', 'new_device_login', 'refresh_token_reused', 'admin_revoked', 'account_disabled'].includes(type)
+}
+
+/** An audit entry's action, for the console's audit log. */
+export function auditActionWords(action: AuditAction): string {
+  switch (action) {
+    case 'revoke_session':
+      return 'Signed out a session'
+    case 'revoke_user_sessions':
+      return 'Signed out all sessions of a user'
+    case 'revoke_all_sessions':
+      return 'Signed out every user'
+    case 'disable_user':
+      return 'Disabled an account'
+    case 'enable_user':
+      return 'Enabled an account'
+    case 'delete_user':
+      return 'Deleted an account'
+    case 'grant_admin':
+      return 'Granted the admin role'
+    case 'revoke_admin':
+      return 'Revoked the admin role'
+  }
 }

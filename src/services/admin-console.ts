@@ -29,7 +29,11 @@ export interface AdminConsoleDeps {
  * operatorActions with an OperatorCall from `operatorCall`, so it is audited under the admin's name.
  */
 export function createAdminConsole({ clock, config, accounts, sessions, myAccount }: AdminConsoleDeps) {
+  /** Whether the console session's last password proof is older than REAUTH_WINDOW. */
+  const needsReauthentication = (auth: ConsoleAuth) => clock.now().getTime() - auth.session.authTime.getTime() > config.reauthWindowMs
   return {
+    needsReauthentication,
+
     /**
      * Signs an admin in: a new console session and its credential. A wrong password, a disabled
      * account and an account without the admin role all get the same `invalid_credentials`, after
@@ -68,9 +72,7 @@ export function createAdminConsole({ clock, config, accounts, sessions, myAccoun
      * password proof within REAUTH_WINDOW (`reauthentication_required`, 403, otherwise).
      */
     operatorCall(auth: ConsoleAuth, request: { reason?: string | null; ip: string | null }): OperatorCall {
-      if (clock.now().getTime() - auth.session.authTime.getTime() > config.reauthWindowMs) {
-        throw new AppError('reauthentication_required')
-      }
+      if (needsReauthentication(auth)) throw new AppError('reauthentication_required')
       return { actor: { type: 'admin', id: auth.admin.id, email: auth.admin.email }, reason: request.reason ?? null, ip: request.ip }
     },
   }

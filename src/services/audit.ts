@@ -1,5 +1,5 @@
 import type { Db, Executor } from '../stores/db.js'
-import { insertAuditEntry, listAuditEntries } from '../stores/audit.js'
+import { insertAuditEntry, listAuditEntries, type AuditActorFilter } from '../stores/audit.js'
 import { pageOf, type PageCursor } from '../stores/paging.js'
 import type { AuditAction, AuditLogRow } from '../stores/schema.js'
 
@@ -29,6 +29,8 @@ export interface AuditTarget {
 
 export const MAX_AUDIT_PAGE = 100
 
+export type { AuditActorFilter }
+
 /** The audit log: every operator change, recorded in the transaction that makes it. */
 export function createAuditLog({ db }: { db: Db }) {
   return {
@@ -47,8 +49,8 @@ export function createAuditLog({ db }: { db: Db }) {
       })
     },
 
-    /** A page of entries, newest first, optionally only those about one user. */
-    async list(query: { limit: number; cursor: PageCursor | null; userId: string | null }): Promise<{ entries: AuditLogRow[]; next: PageCursor | null }> {
+    /** A page of entries, newest first, optionally only those about one user or by one actor. */
+    async list(query: { limit: number; cursor: PageCursor | null; userId: string | null; actor?: AuditActorFilter | null }): Promise<{ entries: AuditLogRow[]; next: PageCursor | null }> {
       const page = pageOf(await listAuditEntries(db, { ...query, limit: query.limit + 1 }), query.limit)
       return { entries: page.rows, next: page.next }
     },

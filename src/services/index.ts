@@ -10,6 +10,7 @@ import { countPendingDeliveries } from '../stores/webhook-outbox.js'
 import { createAccountService } from './accounts.js'
 import { createAdminConsole } from './admin-console.js'
 import { createAuditLog } from './audit.js'
+import { createConsoleOverview } from './console-overview.js'
 import { createCleanupService } from './cleanup.js'
 import { createDeviceCookies } from './device-cookies.js'
 import { createEventRecorder } from './events.js'
@@ -95,6 +96,8 @@ export function createServices({ config, database, denylist, redis, clock, logge
     myAccount,
     /** The operators' console: admin sign-in, console sessions, audited changes (see admin-console.ts). */
     adminConsole: createAdminConsole({ clock, config, accounts, sessions, myAccount }),
+    /** The console's overview: active sessions and security events per hour. */
+    consoleOverview: createConsoleOverview({ db, clock, config }),
     audit,
     operatorActions: createOperatorActions({ config, revocation, events, audit }),
     introspection: createIntrospectionService({ tokens, revocation, clock, onResult: (result) => metrics.introspections.inc({ result }) }),

@@ -115,11 +115,14 @@ export function createOperatorActions({ config, revocation, events, audit }: Ope
       if (!existed) throw new AppError('user_not_found')
     },
 
-    /** Incident response: ends every session of every user. */
-    async revokeEverything(call: OperatorCall): Promise<number> {
+    /**
+     * Incident response: ends every session of every user, but `spare` (the console session of the
+     * admin who asks, so they can go on working: its credential is opaque, not a signed token).
+     */
+    async revokeEverything(call: OperatorCall, spare: string | null = null): Promise<number> {
       return endThenPublish(async (tx, at) => {
         await audit.record(tx, at, call, 'revoke_all_sessions')
-        return endAllSessions(tx, { reason: 'admin', at, reasonNote: call.reason ?? null })
+        return endAllSessions(tx, { reason: 'admin', at, reasonNote: call.reason ?? null, except: spare })
       })
     },
 

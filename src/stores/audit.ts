@@ -11,13 +11,24 @@ export async function insertAuditEntry(db: Executor, entry: NewAuditEntry): Prom
   return rows[0]!
 }
 
-/** Entries newest first (optionally only those about one user), strictly after `cursor` in that order. */
+/** Who made an entry: the actor's kind and id (a key fingerprint, `cli`, or an admin's user id). */
+export interface AuditActorFilter {
+  type: 'api_key' | 'admin'
+  id: string
+}
+
+/**
+ * Entries newest first (optionally only those about one user, or only one actor's), strictly after
+ * `cursor` in that order. An actor filter walks the time index: operators act rarely, so the log is
+ * small next to the sessions.
+ */
 export async function listAuditEntries(
   db: Executor,
-  page: { limit: number; cursor: PageCursor | null; userId: string | null },
+  page: { limit: number; cursor: PageCursor | null; userId: string | null; actor?: AuditActorFilter | null },
 ): Promise<AuditLogRow[]> {
   const conditions = []
   if (page.userId) conditions.push(eq(auditLog.targetUserId, page.userId))
+  if (page.actor) conditions.push(eq(auditLog.actorType, page.actor.type), eq(auditLog.actorId, page.actor.id))
   if (page.cursor) conditions.push(beforeCursor(auditLog.at, auditLog.id, page.cursor))
   return db
     .select()

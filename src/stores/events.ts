@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm'
+import { and, count, desc, eq, gte, inArray, sql } from 'drizzle-orm'
 import type { Executor } from './db.js'
 import { beforeCursor, type PageCursor } from './paging.js'
 import { securityEvents, type SecurityEventRow } from './schema.js'
@@ -79,4 +79,19 @@ export async function hasLoggedInFrom(db: Executor, userId: string, device: stri
     )
     .limit(1)
   return seen.length > 0
+}
+
+/** How many events of each of `types` happened in each UTC hour since `since` (hours with none are absent). */
+export async function countEventsByHour(
+  db: Executor,
+  query: { since: Date; types: readonly SecurityEventType[] },
+): Promise<Array<{ hour: Date; type: SecurityEventType; n: number }>> {
+  // Hours since the epoch: independent of the connection's TimeZone, the same on postgres.js and PGlite.
+  const hour = sql<string>`floor(extract(epoch from ${securityEvents.at}) / 3600)::bigint`
+  const rows = await db
+    .select({ hour, type: securityEvents.type, n: count() })
+    .from(securityEvents)
+    .where(and(gte(securityEvents.at, query.since), inArray(securityEvents.type, [...query.types])))
+    .groupBy(hour, securityEvents.type)
+  return rows.map((row) => ({ hour: new Date(Number(row.hour) * 3_600_000), type: row.type as SecurityEventType, n: Number(row.n) }))
 }

@@ -119,11 +119,11 @@ export async function endSessionsOfUser(
 }
 
 /** Ends every open session of every user (incident response); returns the ended ids. */
-export async function endAllSessions(db: Executor, end: { reason: EndReason; at: Date; reasonNote?: string | null }): Promise<string[]> {
+export async function endAllSessions(db: Executor, end: { reason: EndReason; at: Date; reasonNote?: string | null; except?: string | null }): Promise<string[]> {
   const rows = await db
     .update(sessions)
     .set({ endedAt: end.at, endReason: end.reason, reasonNote: end.reasonNote ?? null })
-    .where(isNull(sessions.endedAt))
+    .where(end.except ? and(isNull(sessions.endedAt), ne(sessions.id, end.except)) : isNull(sessions.endedAt))
     .returning({ id: sessions.id })
   return rows.map((row) => row.id)
 }

@@ -69,7 +69,7 @@ export function setDeviceCookie(c: Context, deviceCookies: DeviceCookies, email:
 }
 
 /**
- * Wrong passwords re-typed by a signed-in user (`c.var.auth` is set): per account, and per IP like
+ * Wrong passwords re-typed by a signed-in user (`c.var.auth` is set, or `accountOf` says who): per account, and per IP like
  * failed logins. Points are reserved before the argon2id check, so a stolen session cannot guess in
  * parallel. A wrong password answers 403. `applies` (default: always) skips both budgets for a
  * request that carries no password to check.
@@ -78,10 +78,12 @@ export function limitPasswordRetries(
   limits: Pick<Record<LimitName, FailureLimiter>, 'passwordPerAccount' | 'loginPerIp'>,
   client: ClientReader,
   applies: (c: Context<AppEnv>) => Promise<boolean> | boolean = () => true,
+  /** Whose password it is (default: the signed-in user's; the console names its admin). */
+  accountOf: (c: Context<AppEnv>) => string = (c) => c.var.auth.userId,
 ): MiddlewareHandler<AppEnv> {
   const when = (key: (c: Context<AppEnv>) => string) => async (c: Context<AppEnv>) => ((await applies(c)) ? key(c) : null)
   return reserveAttempts(failuresAre(403), [
-    { limiter: limits.passwordPerAccount, key: when((c) => c.var.auth.userId) },
+    { limiter: limits.passwordPerAccount, key: when(accountOf) },
     { limiter: limits.loginPerIp, key: when(client.ipKey) },
   ])
 }
