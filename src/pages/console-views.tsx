@@ -49,7 +49,7 @@ interface FrameProps {
 
 function ConsoleFrame({ title, admin, section, note, children }: FrameProps) {
   return (
-    <Layout title={`${title} · console`} home={CONSOLE_BRAND} headerActions={<ConsoleSignOut email={admin} />}>
+    <Layout title={`${title} · console`} home={CONSOLE_BRAND} wide headerActions={<ConsoleSignOut email={admin} />}>
       <nav class="tabs" aria-label="Console">
         <ul>
           {SECTIONS.map((item) => (
@@ -544,7 +544,7 @@ export interface ConsoleConfirmProps {
 /** The confirming step: Reason (optional), the typed confirmation, the password when due; Confirm / Cancel. */
 export function ConsoleConfirmPage({ admin, view, now, windowMs, message, values, errors }: ConsoleConfirmProps) {
   return (
-    <Layout title={`${view.question} · console`} home={CONSOLE_BRAND} headerActions={<ConsoleSignOut email={admin} />}>
+    <Layout title={`${view.question} · console`} home={CONSOLE_BRAND} wide headerActions={<ConsoleSignOut email={admin} />}>
       <section class="card card-narrow" aria-labelledby="step-title">
         <h1 id="step-title">{view.question}</h1>
         <p>{view.explanation}</p>

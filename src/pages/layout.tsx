@@ -9,6 +9,8 @@ export interface LayoutProps {
   headerActions?: Child
   /** Where the brand in the header leads, and what it says (the console names itself). */
   home?: { href: string; label: string }
+  /** A wider frame, for tables (the console). */
+  wide?: boolean
   children?: Child
 }
 
@@ -18,7 +20,8 @@ const ACCOUNT_BRAND = { href: '/account', label: 'sessiond' }
  * The frame of every hosted page: English, responsive, one stylesheet of our own, no script or style
  * inline. Everything passed in is rendered as text by hono/jsx unless it is already markup.
  */
-export function Layout({ title, headerActions, home = ACCOUNT_BRAND, children }: LayoutProps) {
+export function Layout({ title, headerActions, home = ACCOUNT_BRAND, wide = false, children }: LayoutProps) {
+  const width = wide ? ' frame-wide' : ''
   return (
     <>
       {raw('<!doctype html>')}
@@ -38,14 +41,14 @@ export function Layout({ title, headerActions, home = ACCOUNT_BRAND, children }:
             Skip to content
           </a>
           <header class="site-header">
-            <div class="site-header-inner">
+            <div class={`site-header-inner${width}`}>
               <a class="brand" href={home.href}>
                 {home.label}
               </a>
               {headerActions}
             </div>
           </header>
-          <main id="main" class="page" tabindex={-1}>
+          <main id="main" class={`page${width}`} tabindex={-1}>
             {children}
           </main>
         </body>

@@ -86,18 +86,18 @@ export async function statusText(page: Page): Promise<string> {
 
 /**
  * The checks every page state gets: clean (no console errors or CSP violations so far), no axe
- * findings, fits 375 px; screenshots at desktop and 375 px (`<name>-desktop.png`, `<name>-375.png`).
+ * findings, fits 375 px; screenshots at desktop and 375 px (`<prefix>-<name>-desktop.png`, `<prefix>-<name>-375.png`).
  */
-export async function checkPage(device: Device, name: string): Promise<void> {
+export async function checkPage(device: Device, name: string, prefix = 'account'): Promise<void> {
   const { page } = device
   const desktop = page.viewportSize() ?? { width: 1280, height: 800 }
   expect(await page.evaluate(() => document.documentElement.lang)).toBe('en')
   expect(describeViolations(await accessibilityViolations(page)), `${name}: axe`).toEqual([])
-  await screenshot(page, `account-${name}-desktop`)
+  await screenshot(page, `${prefix}-${name}-desktop`)
   await page.setViewportSize({ width: 375, height: 812 })
   expect(await page.evaluate(() => document.documentElement.scrollWidth), `${name}: fits 375 px`).toBeLessThanOrEqual(375)
   expect(describeViolations(await accessibilityViolations(page)), `${name}: axe at 375 px`).toEqual([])
-  await screenshot(page, `account-${name}-375`)
+  await screenshot(page, `${prefix}-${name}-375`)
   await page.setViewportSize(desktop)
   expect(device.cspViolations, `${name}: CSP violations`).toEqual([])
   expect(device.problems, `${name}: console errors and failed loads`).toEqual([])
