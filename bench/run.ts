@@ -1,25 +1,22 @@
 // `npm run bench`: sessiond in real mode (Postgres + Redis) under load, next to a bare Hono baseline
 // measured at the start and at the end, and raw argon2id as the ceiling for /login.
 // Progress goes to stderr; stdout gets the table and, last, one summary line.
-import { randomBytes } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
-import { generatePrivateKeyPem } from '../src/services/keys.js'
 import { measureArgon2Verify, type Argon2Result } from './lib/argon2.js'
-import { CLOCK_TICKS_PER_SECOND, ROOT, freePort, startChildServer, type ChildServer } from './lib/children.js'
+import { CLOCK_TICKS_PER_SECOND, ROOT, type ChildServer } from './lib/children.js'
 import { fetchJwksKids, loginMany, logout, mapLimit, registerUsers, type BenchSession, type BenchUser } from './lib/fixtures.js'
-import { REDIS_URL, createDatabase, deleteRedisKeys } from './lib/infra.js'
 import { CONNECTIONS, runLoad, type LoadPlan, type LoadResult, type Phase } from './lib/load.js'
 import { argon2Row, formatTable, loadRow, type TableRow } from './lib/report.js'
 import {
   RefreshChains,
-  basicAuthHeader,
   introspectRequests,
   loginRequests,
   type AnswerCheck,
   type IntrospectItem,
 } from './lib/scenarios.js'
+import { Cleanup, log, startStack, withCleanup, type Stack } from './lib/stack.js'
 import { createOfflineSigner, signMany } from './lib/tokens.js'
 
 const PARAMS = {
@@ -38,86 +35,11 @@ const PARAMS = {
   argon2: { memoryCost: 19_456, timeCost: 2, parallelism: 1 }, // sessiond's defaults (ARGON2_*)
   argon2Concurrency: 4, // PASSWORD_HASH_CONCURRENCY default
   argon2Seconds: 5,
-  introspectionClientId: 'bench',
 } as const
 
 const RESULTS_FILE = join(ROOT, 'bench', 'results', 'latest.json')
-const started = performance.now()
 
-function log(message: string): void {
-  process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1).padStart(6)}s] ${message}\n`)
-}
-
-/** Undo steps, run last-registered first, each at most once, whatever happened before. */
-class Cleanup {
-  private readonly steps: { name: string; run: () => Promise<unknown> }[] = []
-
-  add(name: string, run: () => Promise<unknown>): void {
-    this.steps.push({ name, run })
-  }
-
-  async runAll(): Promise<void> {
-    for (let step = this.steps.pop(); step; step = this.steps.pop()) {
-      try {
-        await step.run()
-        log(`cleanup: ${step.name}`)
-      } catch (error) {
-        log(`cleanup: ${step.name} FAILED: ${error instanceof Error ? error.message : String(error)}`)
-      }
-    }
-  }
-}
-
-interface Services {
-  bare: ChildServer
-  sessiond: ChildServer
-  privateKeyPem: string
-  introspectAuth: string
-}
-
-async function startServices(cleanup: Cleanup, runId: string): Promise<Services> {
-  const database = await createDatabase(`sessiond_bench_${runId}`)
-  cleanup.add(`drop database ${database.name}`, database.drop)
-  const redisPrefix = `sessiond-bench:${runId}:`
-  cleanup.add(`delete redis keys ${redisPrefix}*`, () => deleteRedisKeys(redisPrefix))
-
-  const privateKeyPem = generatePrivateKeyPem()
-  const clientSecret = randomBytes(30).toString('base64url') // 40 characters
-  const [barePort, sessiondPort] = [await freePort(), await freePort()]
-
-  // One after the other, each registered for cleanup as soon as it runs.
-  const bare = await startChildServer({
-    name: 'bare',
-    script: 'bench/bare-server.ts',
-    env: { PORT: String(barePort) },
-    port: barePort,
-    readyText: 'bare listening',
-  })
-  cleanup.add(`stop bare (pid ${bare.pid})`, bare.stop)
-  const sessiond = await startChildServer({
-    name: 'sessiond',
-    script: 'src/main.ts',
-    port: sessiondPort,
-    env: {
-      PORT: String(sessiondPort),
-      DATABASE_URL: database.url,
-      REDIS_URL,
-      REDIS_KEY_PREFIX: redisPrefix,
-      JWT_PRIVATE_KEY: privateKeyPem,
-      INTROSPECTION_CLIENTS: `${PARAMS.introspectionClientId}:${clientSecret}`,
-      LOG_LEVEL: 'warn',
-      // The bench signs up its users from distinct (documentation-range) addresses in X-Forwarded-For:
-      // the per-IP sign-up budget counts every attempt, and one loopback address would spend it.
-      TRUST_PROXY: 'loopback',
-    },
-    readyText: 'sessiond listening',
-    // "sessiond listening" is an info line, silenced by LOG_LEVEL=warn: /healthz tells us instead.
-    readyPath: '/healthz',
-  })
-  cleanup.add(`stop sessiond (pid ${sessiond.pid})`, sessiond.stop)
-  log(`bare pid ${bare.pid} on :${barePort}, sessiond pid ${sessiond.pid} on :${sessiondPort}, database ${database.name}`)
-  return { bare, sessiond, privateKeyPem, introspectAuth: basicAuthHeader(PARAMS.introspectionClientId, clientSecret) }
-}
+type Services = Stack
 
 interface Fixtures {
   users: BenchUser[]
@@ -312,7 +234,7 @@ async function runBench(cleanup: Cleanup): Promise<Summary> {
   // Everything shares this machine's cores; other work running meanwhile shows up as noise and drift.
   const loadAtStart = loadavg()[0]!
   log(`${cpus().length} CPUs, 1-min load average ${loadAtStart.toFixed(2)} before starting`)
-  const services = await startServices(cleanup, runId)
+  const services = await startStack(cleanup, runId)
   const fixtures = await prepareFixtures(services.sessiond.baseUrl, runId)
   const measurements = await runScenarios(services, fixtures)
   const sessiondLog = reportChildOutput(services.sessiond)
@@ -370,24 +292,7 @@ function writeResults(data: {
 }
 
 async function main(): Promise<void> {
-  const cleanup = new Cleanup()
-  // Ctrl-C or a crash inside a load callback must still stop children, drop the database and clear Redis.
-  const abort = (reason: string, code: number) => {
-    log(`aborting: ${reason}`)
-    void cleanup.runAll().finally(() => process.exit(code))
-  }
-  process.once('SIGINT', () => abort('SIGINT', 130))
-  process.once('SIGTERM', () => abort('SIGTERM', 143))
-  process.once('uncaughtException', (error) => abort(error.stack ?? error.message, 1))
-
-  let summary: Summary | null = null
-  try {
-    summary = await runBench(cleanup)
-  } catch (error) {
-    log(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
-  } finally {
-    await cleanup.runAll()
-  }
+  const summary = await withCleanup(runBench)
   if (!summary) process.exit(1)
   process.stdout.write(`${summaryLine(summary)}\n`)
   // Errors, non-2xx or wrong introspection answers make the run a failure, not just a slow one.
