@@ -16,6 +16,8 @@ import {
   type AnswerCheck,
   type IntrospectItem,
 } from './lib/scenarios.js'
+import { runScale, type ScaleMeasurements } from './lib/scale.js'
+import { scaleErrors, scaleFigures, scaleLine, scaleRows, type ScaleFigure } from './lib/scale-report.js'
 import { Cleanup, log, startStack, withCleanup, type Stack } from './lib/stack.js'
 import { createOfflineSigner, signMany } from './lib/tokens.js'
 
@@ -38,6 +40,8 @@ const PARAMS = {
 } as const
 
 const RESULTS_FILE = join(ROOT, 'bench', 'results', 'latest.json')
+/** `npm run bench -- --scale`: afterwards, the big-ledger scenarios on the same instance. */
+const SCALE_RUN = process.argv.slice(2).includes('--scale')
 
 type Services = Stack
 
@@ -139,6 +143,9 @@ function refreshPlan(sessions: BenchSession[]): { plan: LoadPlan; chains: Refres
 }
 
 interface Measurements {
+  /** Kept for the scale run, which carries on with the same users, tokens and rotation chains. */
+  hotItems: IntrospectItem[]
+  refreshChains: RefreshChains
   bareStart: LoadResult
   sessiond: Record<'introspect_hot' | 'introspect_cold' | 'introspect_mixed_revoked' | 'refresh' | 'login', LoadResult>
   argon2: Argon2Result
@@ -175,6 +182,8 @@ async function runScenarios(services: Services, fixtures: Fixtures): Promise<Mea
   const bareEnd = await bareRun(bare)
 
   return {
+    hotItems,
+    refreshChains: refresh.chains,
     bareStart,
     sessiond: { introspect_hot: hot, introspect_cold: coldResult, introspect_mixed_revoked: mixedResult, refresh: refreshResult, login },
     argon2,
@@ -237,13 +246,32 @@ async function runBench(cleanup: Cleanup): Promise<Summary> {
   const services = await startStack(cleanup, runId)
   const fixtures = await prepareFixtures(services.sessiond.baseUrl, runId)
   const measurements = await runScenarios(services, fixtures)
+  const scale = SCALE_RUN ? await runScaleScenarios(services, fixtures, measurements, runId) : null
   const sessiondLog = reportChildOutput(services.sessiond)
 
   const summary = summarize(measurements)
-  process.stdout.write(`\n${formatTable(tableRows(measurements, summary))}\n\n`)
-  writeResults({ runId, loadAverage: { start: loadAtStart, end: loadavg()[0]! }, sessiondLog, measurements, summary })
+  if (scale) summary.errors += scaleErrors(scale.measurements)
+  const rows = [...tableRows(measurements, summary), ...(scale ? scaleRows(scale.measurements, summary.bareReqPerSec) : [])]
+  process.stdout.write(`\n${formatTable(rows)}\n\n`)
+  writeResults({ runId, loadAverage: { start: loadAtStart, end: loadavg()[0]! }, sessiondLog, measurements, summary, scale })
   log(`results written to ${RESULTS_FILE}`)
+  if (scale) process.stdout.write(`${scaleLine(scale.figures)}\n`)
   return summary
+}
+
+/** `--scale`: the same instance, now over the big ledger (bench/lib/scale.ts). */
+async function runScaleScenarios(services: Services, fixtures: Fixtures, m: Measurements, runId: string) {
+  const measurements = await runScale({
+    stack: services,
+    runId,
+    users: fixtures.users,
+    hotItems: m.hotItems,
+    refresh: m.refreshChains,
+    argon2: PARAMS.argon2,
+    accessTokenTtlSeconds: PARAMS.accessTokenTtlSeconds,
+    seconds: { warmup: PARAMS.warmupSeconds, measured: PARAMS.measuredSeconds },
+  })
+  return { measurements, figures: scaleFigures(m.sessiond, measurements) }
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100
@@ -261,6 +289,7 @@ function writeResults(data: {
   sessiondLog: { lines: number; tail: string[] }
   measurements: Measurements
   summary: Summary
+  scale: { measurements: ScaleMeasurements; figures: ScaleFigure[] } | null
 }): void {
   const { measurements: m, summary: s } = data
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true })
@@ -285,6 +314,7 @@ function writeResults(data: {
     },
     baseline: { reqPerSec: s.bareReqPerSec, driftPct: s.bareDriftPct, start: m.bareStart, end: m.bareEnd },
     scenarios: m.sessiond,
+    ...(data.scale ? { scale: { figures: data.scale.figures, measurements: data.scale.measurements } } : {}),
     argon2Verify: m.argon2,
     sessiondLog: data.sessiondLog,
   }
