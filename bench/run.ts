@@ -1,25 +1,24 @@
 // `npm run bench`: sessiond in real mode (Postgres + Redis) under load, next to a bare Hono baseline
 // measured at the start and at the end, and raw argon2id as the ceiling for /login.
 // Progress goes to stderr; stdout gets the table and, last, one summary line.
-import { randomBytes } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
-import { generatePrivateKeyPem } from '../src/services/keys.js'
 import { measureArgon2Verify, type Argon2Result } from './lib/argon2.js'
-import { CLOCK_TICKS_PER_SECOND, ROOT, freePort, startChildServer, type ChildServer } from './lib/children.js'
+import { CLOCK_TICKS_PER_SECOND, ROOT, type ChildServer } from './lib/children.js'
 import { fetchJwksKids, loginMany, logout, mapLimit, registerUsers, type BenchSession, type BenchUser } from './lib/fixtures.js'
-import { REDIS_URL, createDatabase, deleteRedisKeys } from './lib/infra.js'
 import { CONNECTIONS, runLoad, type LoadPlan, type LoadResult, type Phase } from './lib/load.js'
 import { argon2Row, formatTable, loadRow, type TableRow } from './lib/report.js'
 import {
   RefreshChains,
-  basicAuthHeader,
   introspectRequests,
   loginRequests,
   type AnswerCheck,
   type IntrospectItem,
 } from './lib/scenarios.js'
+import { runScale, type ScaleMeasurements } from './lib/scale.js'
+import { scaleErrors, scaleFigures, scaleLine, scaleRows, type ScaleFigure } from './lib/scale-report.js'
+import { Cleanup, log, startStack, withCleanup, type Stack } from './lib/stack.js'
 import { createOfflineSigner, signMany } from './lib/tokens.js'
 
 const PARAMS = {
@@ -38,86 +37,13 @@ const PARAMS = {
   argon2: { memoryCost: 19_456, timeCost: 2, parallelism: 1 }, // sessiond's defaults (ARGON2_*)
   argon2Concurrency: 4, // PASSWORD_HASH_CONCURRENCY default
   argon2Seconds: 5,
-  introspectionClientId: 'bench',
 } as const
 
 const RESULTS_FILE = join(ROOT, 'bench', 'results', 'latest.json')
-const started = performance.now()
+/** `npm run bench -- --scale`: afterwards, the big-ledger scenarios on the same instance. */
+const SCALE_RUN = process.argv.slice(2).includes('--scale')
 
-function log(message: string): void {
-  process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1).padStart(6)}s] ${message}\n`)
-}
-
-/** Undo steps, run last-registered first, each at most once, whatever happened before. */
-class Cleanup {
-  private readonly steps: { name: string; run: () => Promise<unknown> }[] = []
-
-  add(name: string, run: () => Promise<unknown>): void {
-    this.steps.push({ name, run })
-  }
-
-  async runAll(): Promise<void> {
-    for (let step = this.steps.pop(); step; step = this.steps.pop()) {
-      try {
-        await step.run()
-        log(`cleanup: ${step.name}`)
-      } catch (error) {
-        log(`cleanup: ${step.name} FAILED: ${error instanceof Error ? error.message : String(error)}`)
-      }
-    }
-  }
-}
-
-interface Services {
-  bare: ChildServer
-  sessiond: ChildServer
-  privateKeyPem: string
-  introspectAuth: string
-}
-
-async function startServices(cleanup: Cleanup, runId: string): Promise<Services> {
-  const database = await createDatabase(`sessiond_bench_${runId}`)
-  cleanup.add(`drop database ${database.name}`, database.drop)
-  const redisPrefix = `sessiond-bench:${runId}:`
-  cleanup.add(`delete redis keys ${redisPrefix}*`, () => deleteRedisKeys(redisPrefix))
-
-  const privateKeyPem = generatePrivateKeyPem()
-  const clientSecret = randomBytes(30).toString('base64url') // 40 characters
-  const [barePort, sessiondPort] = [await freePort(), await freePort()]
-
-  // One after the other, each registered for cleanup as soon as it runs.
-  const bare = await startChildServer({
-    name: 'bare',
-    script: 'bench/bare-server.ts',
-    env: { PORT: String(barePort) },
-    port: barePort,
-    readyText: 'bare listening',
-  })
-  cleanup.add(`stop bare (pid ${bare.pid})`, bare.stop)
-  const sessiond = await startChildServer({
-    name: 'sessiond',
-    script: 'src/main.ts',
-    port: sessiondPort,
-    env: {
-      PORT: String(sessiondPort),
-      DATABASE_URL: database.url,
-      REDIS_URL,
-      REDIS_KEY_PREFIX: redisPrefix,
-      JWT_PRIVATE_KEY: privateKeyPem,
-      INTROSPECTION_CLIENTS: `${PARAMS.introspectionClientId}:${clientSecret}`,
-      LOG_LEVEL: 'warn',
-      // The bench signs up its users from distinct (documentation-range) addresses in X-Forwarded-For:
-      // the per-IP sign-up budget counts every attempt, and one loopback address would spend it.
-      TRUST_PROXY: 'loopback',
-    },
-    readyText: 'sessiond listening',
-    // "sessiond listening" is an info line, silenced by LOG_LEVEL=warn: /healthz tells us instead.
-    readyPath: '/healthz',
-  })
-  cleanup.add(`stop sessiond (pid ${sessiond.pid})`, sessiond.stop)
-  log(`bare pid ${bare.pid} on :${barePort}, sessiond pid ${sessiond.pid} on :${sessiondPort}, database ${database.name}`)
-  return { bare, sessiond, privateKeyPem, introspectAuth: basicAuthHeader(PARAMS.introspectionClientId, clientSecret) }
-}
+type Services = Stack
 
 interface Fixtures {
   users: BenchUser[]
@@ -217,6 +143,9 @@ function refreshPlan(sessions: BenchSession[]): { plan: LoadPlan; chains: Refres
 }
 
 interface Measurements {
+  /** Kept for the scale run, which carries on with the same users, tokens and rotation chains. */
+  hotItems: IntrospectItem[]
+  refreshChains: RefreshChains
   bareStart: LoadResult
   sessiond: Record<'introspect_hot' | 'introspect_cold' | 'introspect_mixed_revoked' | 'refresh' | 'login', LoadResult>
   argon2: Argon2Result
@@ -253,6 +182,8 @@ async function runScenarios(services: Services, fixtures: Fixtures): Promise<Mea
   const bareEnd = await bareRun(bare)
 
   return {
+    hotItems,
+    refreshChains: refresh.chains,
     bareStart,
     sessiond: { introspect_hot: hot, introspect_cold: coldResult, introspect_mixed_revoked: mixedResult, refresh: refreshResult, login },
     argon2,
@@ -312,16 +243,35 @@ async function runBench(cleanup: Cleanup): Promise<Summary> {
   // Everything shares this machine's cores; other work running meanwhile shows up as noise and drift.
   const loadAtStart = loadavg()[0]!
   log(`${cpus().length} CPUs, 1-min load average ${loadAtStart.toFixed(2)} before starting`)
-  const services = await startServices(cleanup, runId)
+  const services = await startStack(cleanup, runId)
   const fixtures = await prepareFixtures(services.sessiond.baseUrl, runId)
   const measurements = await runScenarios(services, fixtures)
+  const scale = SCALE_RUN ? await runScaleScenarios(services, fixtures, measurements, runId) : null
   const sessiondLog = reportChildOutput(services.sessiond)
 
   const summary = summarize(measurements)
-  process.stdout.write(`\n${formatTable(tableRows(measurements, summary))}\n\n`)
-  writeResults({ runId, loadAverage: { start: loadAtStart, end: loadavg()[0]! }, sessiondLog, measurements, summary })
+  if (scale) summary.errors += scaleErrors(scale.measurements)
+  const rows = [...tableRows(measurements, summary), ...(scale ? scaleRows(scale.measurements, summary.bareReqPerSec) : [])]
+  process.stdout.write(`\n${formatTable(rows)}\n\n`)
+  writeResults({ runId, loadAverage: { start: loadAtStart, end: loadavg()[0]! }, sessiondLog, measurements, summary, scale })
   log(`results written to ${RESULTS_FILE}`)
+  if (scale) process.stdout.write(`${scaleLine(scale.figures)}\n`)
   return summary
+}
+
+/** `--scale`: the same instance, now over the big ledger (bench/lib/scale.ts). */
+async function runScaleScenarios(services: Services, fixtures: Fixtures, m: Measurements, runId: string) {
+  const measurements = await runScale({
+    stack: services,
+    runId,
+    users: fixtures.users,
+    hotItems: m.hotItems,
+    refresh: m.refreshChains,
+    argon2: PARAMS.argon2,
+    accessTokenTtlSeconds: PARAMS.accessTokenTtlSeconds,
+    seconds: { warmup: PARAMS.warmupSeconds, measured: PARAMS.measuredSeconds },
+  })
+  return { measurements, figures: scaleFigures(m.sessiond, measurements) }
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100
@@ -339,6 +289,7 @@ function writeResults(data: {
   sessiondLog: { lines: number; tail: string[] }
   measurements: Measurements
   summary: Summary
+  scale: { measurements: ScaleMeasurements; figures: ScaleFigure[] } | null
 }): void {
   const { measurements: m, summary: s } = data
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true })
@@ -363,6 +314,7 @@ function writeResults(data: {
     },
     baseline: { reqPerSec: s.bareReqPerSec, driftPct: s.bareDriftPct, start: m.bareStart, end: m.bareEnd },
     scenarios: m.sessiond,
+    ...(data.scale ? { scale: { figures: data.scale.figures, measurements: data.scale.measurements } } : {}),
     argon2Verify: m.argon2,
     sessiondLog: data.sessiondLog,
   }
@@ -370,24 +322,7 @@ function writeResults(data: {
 }
 
 async function main(): Promise<void> {
-  const cleanup = new Cleanup()
-  // Ctrl-C or a crash inside a load callback must still stop children, drop the database and clear Redis.
-  const abort = (reason: string, code: number) => {
-    log(`aborting: ${reason}`)
-    void cleanup.runAll().finally(() => process.exit(code))
-  }
-  process.once('SIGINT', () => abort('SIGINT', 130))
-  process.once('SIGTERM', () => abort('SIGTERM', 143))
-  process.once('uncaughtException', (error) => abort(error.stack ?? error.message, 1))
-
-  let summary: Summary | null = null
-  try {
-    summary = await runBench(cleanup)
-  } catch (error) {
-    log(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
-  } finally {
-    await cleanup.runAll()
-  }
+  const summary = await withCleanup(runBench)
   if (!summary) process.exit(1)
   process.stdout.write(`${summaryLine(summary)}\n`)
   // Errors, non-2xx or wrong introspection answers make the run a failure, not just a slow one.

@@ -15,6 +15,7 @@ import { recordRequests } from './http/middleware/record-requests.js'
 import { requestContext } from './http/middleware/request-context.js'
 import { requireCanonicalPath } from './http/middleware/require-canonical-path.js'
 import { requireMediaType } from './http/middleware/require-media-type.js'
+import { createIntrospectionClientCheck } from './http/middleware/require-introspection-client.js'
 import { createRequireUser } from './http/middleware/require-user.js'
 import { describeError, type Logger } from './logger.js'
 import { adminRoutes } from './routes/admin.js'
@@ -22,6 +23,7 @@ import { authRoutes } from './routes/auth.js'
 import { docsRoutes } from './routes/docs.js'
 import { healthRoutes } from './routes/health.js'
 import { FORM_BODY_PATHS, introspectRoutes } from './routes/introspect.js'
+import { introspectFastPath } from './routes/introspect-fast-path.js'
 import { meRoutes } from './routes/me.js'
 import { metricsRoutes } from './routes/metrics.js'
 import { wellKnownRoutes } from './routes/well-known.js'
@@ -52,7 +54,22 @@ export function createApp({ config, services, logger, locate }: AppDeps): Hono<A
   const client = createClientReader(config.trustProxy, locate)
   const requireUser = createRequireUser(services.sessions)
 
+  const introspectionClients = createIntrospectionClientCheck(config.introspectionClients)
+
   const app = new Hono<AppEnv>()
+  // Before the general chain: the ordinary POST /introspect, with the chain's headers, metrics and log line.
+  app.use(
+    '/introspect',
+    introspectFastPath({
+      introspection: services.introspection,
+      clientCheck: introspectionClients,
+      badClients: services.limits.clientPerIp,
+      client,
+      metrics: services.metrics,
+      logger,
+      renderError,
+    }),
+  )
   // The hosted pages' headers (CSP, no framing, no-store…) on everything answered under /account and /console, errors included.
   app.use('/account/*', pageHeaders)
   app.use('/console/*', pageHeaders)
@@ -72,7 +89,7 @@ export function createApp({ config, services, logger, locate }: AppDeps): Hono<A
   )
   app.route('/', authRoutes(services, config, client))
   app.route('/', meRoutes(services, config, requireUser, client))
-  app.route('/', introspectRoutes(services, config.introspectionClients, client))
+  app.route('/', introspectRoutes(services, introspectionClients, client))
   app.route('/', adminRoutes(services, config, client))
   app.route('/', wellKnownRoutes(services.jwks))
   app.route('/', healthRoutes(services.readiness))

@@ -21,6 +21,8 @@ export interface StartOptions {
   name: string
   /** A TypeScript entry point relative to ROOT, run as `node --import tsx <script>`. */
   script: string
+  /** Extra node flags before the script (e.g. --cpu-prof). */
+  nodeArgs?: string[]
   env: Record<string, string>
   port: number
   /** Ready when stdout/stderr contains this text... */
@@ -43,7 +45,7 @@ export async function freePort(): Promise<number> {
 
 /** Starts a server as a child process with exactly `env` (plus PATH/HOME) and waits until it is ready. */
 export async function startChildServer(options: StartOptions): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', options.script], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', options.script], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -12,7 +12,12 @@ export interface Target {
 }
 
 /** One autocannon run: a fixed duration, or a fixed number of requests (so a pool of one-shot tokens is used exactly once). */
-export type Phase = { requests: autocannon.Request[] } & ({ seconds: number } | { amount: number })
+export type Phase = {
+  requests: autocannon.Request[]
+  connections?: number
+  /** Ends the run early when it settles (`seconds` is then the longest it may last). */
+  until?: Promise<unknown>
+} & ({ seconds: number } | { amount: number })
 
 export interface LoadPlan {
   warmup: Phase
@@ -57,11 +62,15 @@ export async function runLoad(target: Target, plan: LoadPlan): Promise<LoadResul
   // backlog (overflowing the password-hash queue into 503s) and bill its CPU to the measured run.
   await sleep(Math.min(SETTLE_MAX_MS, Math.max(SETTLE_MIN_MS, 2 * percentile(warm.latencies, 0.99))))
   plan.afterWarmup?.()
+  return measurePhase(target, plan.measured, plan.mismatches)
+}
 
+/** One measured run, no warm-up: for phases that must start at a given moment (during a rebuild, a cleanup). */
+export async function measurePhase(target: Target, phase: Phase, mismatches?: () => number): Promise<LoadResult> {
   const serverCpuBefore = processCpuMicros(target.pid)
   const loaderCpuBefore = process.cpuUsage()
   const hostBefore = hostCpu()
-  const { result, latencies } = await runPhase(target, plan.measured)
+  const { result, latencies } = await runPhase(target, phase)
   const hostAfter = hostCpu()
   const loaderCpu = process.cpuUsage(loaderCpuBefore)
   const serverCpuMicros = processCpuMicros(target.pid) - serverCpuBefore
@@ -79,7 +88,7 @@ export async function runLoad(target: Target, plan: LoadPlan): Promise<LoadResul
     timeouts: result.timeouts,
     non2xx: result.non2xx,
     statusCodes,
-    mismatches: plan.mismatches?.() ?? 0,
+    mismatches: mismatches?.() ?? 0,
     serverCpuUsPerReq: requests > 0 ? serverCpuMicros / requests : 0,
     loaderCpuPct: ((loaderCpu.user + loaderCpu.system) / 1e6 / result.duration) * 100,
     hostBusyPct: hostTotal > 0 ? ((hostAfter.busy - hostBefore.busy) / hostTotal) * 100 : 0,
@@ -90,7 +99,7 @@ export async function runLoad(target: Target, plan: LoadPlan): Promise<LoadResul
 async function runPhase(target: Target, phase: Phase) {
   const instance = autocannon({
     url: target.baseUrl,
-    connections: CONNECTIONS,
+    connections: phase.connections ?? CONNECTIONS,
     pipelining: 1,
     timeout: REQUEST_TIMEOUT_SECONDS,
     requests: phase.requests,
@@ -98,6 +107,7 @@ async function runPhase(target: Target, phase: Phase) {
   })
   // autocannon's own histogram stores whole milliseconds; keep the exact (sub-ms) latencies instead.
   const latencies: number[] = []
+  void phase.until?.finally(() => instance.stop())
   instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTimeMs: number) => {
     latencies.push(responseTimeMs)
   })

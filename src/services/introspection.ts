@@ -33,18 +33,16 @@ export interface IntrospectionDeps {
  * on every call: the cache holds "this signature is ours", never "this session is alive".
  */
 export function createIntrospectionService({ tokens, revocation, clock, verifiedCacheSize = 10_000, onResult }: IntrospectionDeps) {
-  // A Map iterates in insertion order: re-inserting on hit makes it a small LRU.
+  // Oldest first (a Map iterates in insertion order): a full cache forgets its oldest entry. Hits do
+  // not move an entry (that would cost a delete and an insert per call); a hot token that ages out is
+  // verified once more.
   const verified = new Map<string, AccessClaims>()
 
   async function verify(token: string, now: Date): Promise<AccessClaims | null> {
-    const nowSeconds = now.getTime() / 1000
     const cached = verified.get(token)
     if (cached) {
+      if (cached.exp > now.getTime() / 1000) return cached
       verified.delete(token)
-      if (cached.exp > nowSeconds) {
-        verified.set(token, cached)
-        return cached
-      }
     }
     const claims = await tokens.verifyAccessToken(token, now)
     if (claims && verifiedCacheSize > 0) {

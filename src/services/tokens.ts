@@ -1,13 +1,15 @@
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto'
-import { SignJWT, jwtVerify, type JWTHeaderParameters } from 'jose'
+import { SignJWT } from 'jose'
 import type { KeySet } from './keys.js'
 import { JWT_ALGORITHM } from './keys.js'
+import { checkClaims, verifyEdDSACompact } from './jws-eddsa.js'
 import { canonicalUuid } from '../uuid.js'
 
 /** RFC 9068 access-token media type, required on every token we accept. */
 export const ACCESS_TOKEN_TYP = 'at+jwt'
 /** RFC 8725 asks for a small leeway; the contract allows at most 5 s. */
 export const CLOCK_LEEWAY_SECONDS = 5
+const REQUIRED_CLAIMS = ['exp', 'iat', 'sub', 'sid', 'jti'] as const
 
 export interface AccessClaims {
   iss: string
@@ -30,13 +32,6 @@ export interface TokenDeps {
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000)
 
 export function createTokenService({ keys, issuer, audience, accessTokenTtlMs }: TokenDeps) {
-  async function resolveKey(header: JWTHeaderParameters) {
-    // Keys come only from our own set, by kid; jwk/jku/x5u/x5c headers are never consulted.
-    const key = header.kid ? keys.verificationKeys.get(header.kid) : undefined
-    if (!key) throw new Error('unknown kid')
-    return key
-  }
-
   return {
     /** Signs an access token whose `exp` never passes `sessionEndsAt` (the session's idle or absolute end). */
     async signAccessToken(input: { userId: string; sessionId: string; authTime: Date; now: Date; sessionEndsAt: Date }) {
@@ -56,24 +51,16 @@ export function createTokenService({ keys, issuer, audience, accessTokenTtlMs }:
 
     /** The claims of a token we signed that is unexpired at `now`; null for anything else. */
     async verifyAccessToken(token: string, now: Date): Promise<AccessClaims | null> {
-      try {
-        const { payload } = await jwtVerify(token, resolveKey, {
-          algorithms: [JWT_ALGORITHM],
-          typ: ACCESS_TOKEN_TYP,
-          issuer,
-          audience,
-          clockTolerance: CLOCK_LEEWAY_SECONDS,
-          currentDate: now,
-          requiredClaims: ['exp', 'iat', 'sub', 'sid', 'jti'],
-        })
-        const { sub, sid, jti, iat, exp, auth_time } = payload
-        // `sid` exactly as we mint it (lower case): denylist entries are keyed by that spelling.
-        if (typeof sub !== 'string' || typeof sid !== 'string' || canonicalUuid(sid) !== sid || typeof jti !== 'string') return null
-        if (typeof iat !== 'number' || typeof exp !== 'number' || typeof auth_time !== 'number') return null
-        return { iss: issuer, aud: audience, sub, sid, jti, iat, exp, auth_time }
-      } catch {
-        return null
-      }
+      // Keys come only from our own set, by kid; jwk/jku/x5u/x5c headers are never consulted.
+      const payload = verifyEdDSACompact(token, keys.verificationKeys, ACCESS_TOKEN_TYP)
+      if (!payload) return null
+      const rules = { issuer, audience, now: seconds(now), leewaySeconds: CLOCK_LEEWAY_SECONDS, required: REQUIRED_CLAIMS }
+      if (!checkClaims(payload, rules)) return null
+      const { sub, sid, jti, iat, exp, auth_time } = payload
+      // `sid` exactly as we mint it (lower case): denylist entries are keyed by that spelling.
+      if (typeof sub !== 'string' || typeof sid !== 'string' || canonicalUuid(sid) !== sid || typeof jti !== 'string') return null
+      if (typeof iat !== 'number' || typeof exp !== 'number' || typeof auth_time !== 'number') return null
+      return { iss: issuer, aud: audience, sub, sid, jti, iat, exp, auth_time }
     },
   }
 }
