@@ -8,9 +8,16 @@ import { createMemoryDenylist } from './denylist-memory.js'
 import { createRedisDenylist } from './denylist-redis.js'
 import { openRedis, waitForRedis, type RedisClient } from './redis.js'
 
-/** DATABASE_URL → Postgres; unset → embedded PGlite under DATA_DIR (the laptop default). */
+/** DATABASE_URL → Postgres (migrations over MIGRATION_DATABASE_URL when set); unset → embedded PGlite under DATA_DIR (the laptop default). */
 export async function openDatabase(config: Config): Promise<Database> {
-  if (config.databaseUrl) return openPostgres({ url: config.databaseUrl, timeoutMs: config.dependencyTimeoutMs })
+  if (config.databaseUrl) {
+    return openPostgres({
+      url: config.databaseUrl,
+      timeoutMs: config.dependencyTimeoutMs,
+      prepare: config.databasePrepare,
+      migrationUrl: config.migrationDatabaseUrl,
+    })
+  }
   return openPglite(join(config.dataDir, 'pglite'))
 }
 
