@@ -6,7 +6,7 @@ import { openPglite, openPostgres, type Database } from './db.js'
 import type { Denylist } from './denylist.js'
 import { createMemoryDenylist } from './denylist-memory.js'
 import { createRedisDenylist } from './denylist-redis.js'
-import { openRedis, waitForRedis, type RedisClient } from './redis.js'
+import { openRedis, waitForRedis, type RedisClient, type RedisNetwork } from './redis.js'
 
 /** DATABASE_URL → Postgres (migrations over MIGRATION_DATABASE_URL when set); unset → embedded PGlite under DATA_DIR (the laptop default). */
 export async function openDatabase(config: Config): Promise<Database> {
@@ -26,10 +26,15 @@ export async function openDatabase(config: Config): Promise<Database> {
  * instance only). With REDIS_WAIT_REPLICAS > 0 the denylist writes on a second connection of its own
  * (WAIT blocks the connection it runs on).
  */
-export async function openDenylist(config: Config, logger: Logger, clock: Clock): Promise<{ denylist: Denylist; redis: RedisClient | null }> {
+export async function openDenylist(
+  config: Config,
+  logger: Logger,
+  clock: Clock,
+  network?: RedisNetwork,
+): Promise<{ denylist: Denylist; redis: RedisClient | null }> {
   if (!config.redis) return { denylist: createMemoryDenylist(clock), redis: null }
-  const redis = openRedis(config.redis, config.redisTimeoutMs, logger)
-  const writer = config.redisWaitReplicas > 0 ? openRedis(config.redis, config.redisTimeoutMs, logger) : undefined
+  const redis = openRedis(config.redis, config.redisTimeoutMs, logger, network)
+  const writer = config.redisWaitReplicas > 0 ? openRedis(config.redis, config.redisTimeoutMs, logger, network) : undefined
   const ready = await Promise.all([redis, writer].map((client) => (client ? waitForRedis(client, config.dependencyTimeoutMs) : true)))
   if (ready.includes(false)) logger.warn('redis not answering at start-up; using the ledger until it is')
   const denylist = createRedisDenylist(redis, config.redisKeyPrefix, {

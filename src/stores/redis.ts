@@ -15,9 +15,14 @@ const backOff = (attempt: number) => Math.min(attempt * 200, 2000)
  * `failoverDetector`, hears their +switch-master at once instead of when the old master stops
  * answering (a master cut off from the sentinels but not from us would otherwise keep our writes).
  */
+/** Addresses the sentinels announce, mapped to where this host reaches them (NAT; tests' relays). */
+export interface RedisNetwork {
+  natMap?: Record<string, { host: string; port: number }>
+}
+
 export function openRedis(url: string, timeoutMs: number, logger: Logger): Redis
-export function openRedis(topology: RedisTopology, timeoutMs: number, logger: Logger): RedisClient
-export function openRedis(topology: RedisTopology | string, timeoutMs: number, logger: Logger): RedisClient {
+export function openRedis(topology: RedisTopology, timeoutMs: number, logger: Logger, network?: RedisNetwork): RedisClient
+export function openRedis(topology: RedisTopology | string, timeoutMs: number, logger: Logger, network: RedisNetwork = {}): RedisClient {
   const where = typeof topology === 'string' ? ({ kind: 'standalone', url: topology } as const) : topology
   const options: RedisOptions = {
     enableOfflineQueue: false,
@@ -40,6 +45,7 @@ export function openRedis(topology: RedisTopology | string, timeoutMs: number, l
       failoverDetector: true,
       sentinelCommandTimeout: timeoutMs,
       sentinelRetryStrategy: backOff,
+      natMap: network.natMap,
     })
   } else {
     const { retryStrategy: _perNode, enableOfflineQueue: _offline, ...redisOptions } = options
@@ -55,6 +61,7 @@ export function openRedis(topology: RedisTopology | string, timeoutMs: number, l
       retryDelayOnClusterDown: 100,
       retryDelayOnTryAgain: 100,
       redisOptions,
+      natMap: network.natMap,
     })
   }
   let lastLoggedAt = 0
