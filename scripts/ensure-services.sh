@@ -53,6 +53,16 @@ if ! redis_up; then
   for _ in $(seq 1 50); do redis_up && break; sleep 0.2; done
   redis_up || { log "Redis did not start"; exit 1; }
 fi
+# The pooler and failover tests start their own pgbouncer (transaction mode) and redis-sentinel
+# processes on spare loopback ports; they only need the Debian packages.
+if [ ! -x /usr/sbin/pgbouncer ] && ! have pgbouncer; then
+  log "installing pgbouncer (for the PgBouncer tests)"
+  apt_install pgbouncer
+fi
+if ! have redis-sentinel; then
+  log "installing redis-sentinel (for the Sentinel failover tests)"
+  apt_install redis-sentinel
+fi
 # Tools the deploy tests use (there is no Docker engine; compose files are checked statically).
 if ! have docker-compose; then
   log "installing docker-compose (for docker-compose config -q)"

@@ -17,6 +17,18 @@ export interface IntrospectionClient {
   secret: string
 }
 
+/** One `host:port` of a Sentinel or Cluster node. */
+export interface RedisNode {
+  host: string
+  port: number
+}
+
+/** Which Redis the denylist and the rate limits use: exactly one of REDIS_URL, REDIS_SENTINELS, REDIS_CLUSTER_NODES. */
+export type RedisTopology =
+  | { kind: 'standalone'; url: string }
+  | { kind: 'sentinel'; sentinels: RedisNode[]; name: string }
+  | { kind: 'cluster'; nodes: RedisNode[] }
+
 export interface Argon2Params {
   memoryKib: number
   timeCost: number
@@ -26,7 +38,15 @@ export interface Argon2Params {
 export interface Config {
   port: number
   databaseUrl: string | null
+  /** False behind a transaction-mode pooler (PgBouncer): no prepared statements, no session state. */
+  databasePrepare: boolean
+  /** A direct connection for migrations (past the pooler), or null to migrate over DATABASE_URL. */
+  migrationDatabaseUrl: string | null
+  /** The REDIS_URL of a standalone Redis, else null (see `redis` for every topology). */
   redisUrl: string | null
+  redis: RedisTopology | null
+  /** Replicas that must acknowledge a denylist write (Redis WAIT) before a revocation answers 2xx. */
+  redisWaitReplicas: number
   redisKeyPrefix: string
   dataDir: string
   jwtPrivateKey: string | null
@@ -207,6 +227,49 @@ function publicUrl(env: Env): string | null {
   return raw
 }
 
+/** `host:port,host:port` (IPv6 in brackets); the port defaults to `defaultPort`. */
+function redisNodes(env: Env, name: string, defaultPort: number): RedisNode[] | null {
+  const raw = read(env, name)
+  if (raw === undefined) return null
+  return raw.split(',').map((entry) => {
+    const match = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+))(?::(\d{1,5}))?$/.exec(entry.trim())
+    const port = match?.[3] === undefined ? defaultPort : Number(match[3])
+    if (!match || port < 1 || port > 65535) {
+      throw new ConfigError(name, `expected comma-separated host:port entries like 10.0.0.1:${defaultPort}, got ${JSON.stringify(entry)}`)
+    }
+    return { host: match[1] ?? match[2]!, port }
+  })
+}
+
+/** REDIS_URL, REDIS_SENTINELS (+ REDIS_SENTINEL_NAME) or REDIS_CLUSTER_NODES: one of them, or none. */
+function redisTopology(env: Env): RedisTopology | null {
+  const standalone = url(env, 'REDIS_URL', ['redis:', 'rediss:'])
+  const sentinels = redisNodes(env, 'REDIS_SENTINELS', 26379)
+  const clusterNodes = redisNodes(env, 'REDIS_CLUSTER_NODES', 6379)
+  const given = [standalone && 'REDIS_URL', sentinels && 'REDIS_SENTINELS', clusterNodes && 'REDIS_CLUSTER_NODES'].filter(Boolean)
+  if (given.length > 1) throw new ConfigError(given[1]!, `set only one of REDIS_URL, REDIS_SENTINELS, REDIS_CLUSTER_NODES (got ${given.join(' and ')})`)
+  const name = read(env, 'REDIS_SENTINEL_NAME')
+  if (sentinels && !name) throw new ConfigError('REDIS_SENTINEL_NAME', 'required with REDIS_SENTINELS (the master name the sentinels monitor)')
+  if (!sentinels && name) throw new ConfigError('REDIS_SENTINEL_NAME', 'only meaningful with REDIS_SENTINELS')
+  if (standalone) return { kind: 'standalone', url: standalone }
+  if (sentinels) return { kind: 'sentinel', sentinels, name: name! }
+  if (clusterNodes) return { kind: 'cluster', nodes: clusterNodes }
+  return null
+}
+
+/** DATABASE_PREPARE, or `?prepare=` in DATABASE_URL (as postgres.js reads it); both must agree. */
+function databasePrepare(env: Env, databaseUrl: string | null): boolean {
+  const fromUrl = databaseUrl === null ? null : new URL(databaseUrl).searchParams.get('prepare')
+  if (fromUrl !== null && fromUrl !== 'true' && fromUrl !== 'false') {
+    throw new ConfigError('DATABASE_URL', 'the prepare parameter must be true or false')
+  }
+  const fromEnv = read(env, 'DATABASE_PREPARE') === undefined ? null : boolean(env, 'DATABASE_PREPARE', true)
+  if (fromUrl !== null && fromEnv !== null && (fromUrl === 'true') !== fromEnv) {
+    throw new ConfigError('DATABASE_PREPARE', 'disagrees with the prepare parameter in DATABASE_URL')
+  }
+  return fromEnv ?? (fromUrl === null ? true : fromUrl === 'true')
+}
+
 /** Parses the environment once; the result is frozen and is the only view of env the app gets. */
 export function loadConfig(env: Env): Config {
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:'])
@@ -220,11 +283,22 @@ export function loadConfig(env: Env): Config {
   const webhookSecret = read(env, 'WEBHOOK_SECRET') ?? null
   const ownUrl = publicUrl(env)
   if (webhookUrl && !webhookSecret) throw new ConfigError('WEBHOOK_SECRET', 'required when WEBHOOK_URL is set')
+  const migrationDatabaseUrl = url(env, 'MIGRATION_DATABASE_URL', ['postgres:', 'postgresql:'])
+  if (migrationDatabaseUrl && !databaseUrl) throw new ConfigError('MIGRATION_DATABASE_URL', 'only meaningful with DATABASE_URL')
+  const redis = redisTopology(env)
+  // Sentinel and Cluster exist for failover: a write only a master holds can vanish in one.
+  const replicated = redis !== null && redis.kind !== 'standalone'
+  const redisWaitReplicas = integer(env, 'REDIS_WAIT_REPLICAS', replicated ? 1 : 0, 0, 16)
+  if (redisWaitReplicas > 0 && redis === null) throw new ConfigError('REDIS_WAIT_REPLICAS', 'only meaningful with a Redis')
 
   const config: Config = {
     port: integer(env, 'PORT', 3000, 1, 65535),
     databaseUrl,
-    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    databasePrepare: databasePrepare(env, databaseUrl),
+    migrationDatabaseUrl,
+    redisUrl: redis?.kind === 'standalone' ? redis.url : null,
+    redis,
+    redisWaitReplicas,
     redisKeyPrefix: read(env, 'REDIS_KEY_PREFIX') ?? 'sessiond:',
     dataDir: read(env, 'DATA_DIR') ?? './data',
     jwtPrivateKey,

@@ -71,6 +71,9 @@ describe('start-up refuses a bad setting with one line naming the variable', () 
     [{ GEOIP_DB: '/nonexistent/city.mmdb' }, 'GEOIP_DB'],
     [{ SESSION_RETENTION: '30m' }, 'SESSION_RETENTION'],
     [{ DATABASE_URL: 'mysql://u:hunter2@host/db', JWT_PRIVATE_KEY: 'x' }, 'DATABASE_URL'],
+    [{ REDIS_URL: 'redis://:hunter2@127.0.0.1:6379', REDIS_SENTINELS: '127.0.0.1:26379', REDIS_SENTINEL_NAME: 'm' }, 'REDIS_SENTINELS'],
+    [{ REDIS_SENTINELS: '127.0.0.1:26379' }, 'REDIS_SENTINEL_NAME'],
+    [{ DATABASE_URL: 'postgres://u:hunter2@127.0.0.1:6432/x?prepare=false', DATABASE_PREPARE: 'true', JWT_PRIVATE_KEY: 'x' }, 'DATABASE_PREPARE'],
   ])('%j', async (env, variable) => {
     const service = runService({ DATA_DIR: dataDir, ...env } as Record<string, string>)
     expect(await service.exited).toBe(1)

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../stores/redis.js'
 import type { Clock } from '../clock.js'
 import type { Config } from '../config.js'
 import type { Logger } from '../logger.js'
@@ -34,7 +34,7 @@ export interface ServiceDeps {
   database: Database
   denylist: Denylist
   /** Shared store for rate limits; null keeps them in memory (embedded mode, operator tools). */
-  redis: Redis | null
+  redis: RedisClient | null
   clock: Clock
   logger: Logger
   keys: KeySet

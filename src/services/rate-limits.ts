@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Clock } from '../clock.js'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../stores/redis.js'
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract, type RateLimiterRes } from 'rate-limiter-flexible'
 
 /**
@@ -156,12 +156,13 @@ function wrap(limiter: RateLimiterAbstract, points: number, blockS: number, cloc
  * One limiter per policy line, in Redis when there is one (shared by every instance), with an
  * in-memory insurance limiter that answers at once while Redis is down; in memory otherwise.
  */
-export function createRateLimiters(redis: Redis | null, prefix: string, clock: Clock): Record<LimitName, FailureLimiter> {
+export function createRateLimiters(redis: RedisClient | null, prefix: string, clock: Clock): Record<LimitName, FailureLimiter> {
   const entries = Object.entries(RATE_LIMIT_POLICY).map(([name, policy]) => {
     // No blockDuration: locks are set by `wrap` (LOCKED points for blockS) when failures spend the budget.
     const options = { keyPrefix: `${prefix}rl:${name}`, points: policy.points, duration: policy.durationS }
     const memory = new RateLimiterMemory(options)
-    const limiter = redis ? new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: memory }) : memory
+    // rejectIfRedisNotReady: a Redis (or Cluster) still connecting sends the call to the insurance limiter at once.
+    const limiter = redis ? new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: memory, rejectIfRedisNotReady: true }) : memory
     return [name, wrap(limiter, policy.points, policy.blockS, clock)]
   })
   return Object.fromEntries(entries) as Record<LimitName, FailureLimiter>

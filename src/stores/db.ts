@@ -4,13 +4,13 @@ import postgres from 'postgres'
 import { PGlite } from '@electric-sql/pglite'
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
-import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator'
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
 import { sql } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
 import type { ExtractTablesWithRelations } from 'drizzle-orm'
 import { schema } from './schema.js'
 import { watchedSockets, withDeadlines } from './postgres-deadline.js'
+import { migratePostgres } from './migrate-postgres.js'
 
 /** The same queries run on postgres.js and PGlite through this type. */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>
@@ -29,13 +29,15 @@ export interface Database {
 }
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url))
-// Any constant works; every instance must use the same one so migrations run once.
-const MIGRATION_LOCK_KEY = 7_261_001
 
 export interface PostgresOptions {
   url: string
   timeoutMs: number
   max?: number
+  /** False behind a transaction-mode pooler: prepared statements there hang without an error. */
+  prepare?: boolean
+  /** Where migrations run (a direct connection past the pooler); defaults to `url`. */
+  migrationUrl?: string | null
 }
 
 // TCP keepalive on every pool connection: an idle connection to a peer that is gone is noticed
@@ -49,7 +51,7 @@ const KEEPALIVE_SECONDS = 10
  * destroyed (see postgres-deadline.ts). statement_timeout stays as the server-side backstop; a
  * silent network never delivers it.
  */
-export function openPostgres({ url, timeoutMs, max = 10 }: PostgresOptions): Database {
+export function openPostgres({ url, timeoutMs, max = 10, prepare = true, migrationUrl = null }: PostgresOptions): Database {
   const options: postgres.Options<Record<string, postgres.PostgresType>> & { socket: ReturnType<typeof watchedSockets> } = {
     max,
     connect_timeout: Math.max(1, Math.ceil(timeoutMs / 1000)),
@@ -57,7 +59,11 @@ export function openPostgres({ url, timeoutMs, max = 10 }: PostgresOptions): Dat
     keep_alive: KEEPALIVE_SECONDS,
     socket: watchedSockets(timeoutMs),
     onnotice: () => {},
-    connection: { statement_timeout: Math.max(timeoutMs * 2, 5000), application_name: 'sessiond' },
+    prepare,
+    // PgBouncer refuses startup parameters it does not know (statement_timeout among them), so
+    // behind a pooler the server-side backstop is the pooler's query_timeout; the client-side
+    // deadlines below hold either way.
+    connection: prepare ? { statement_timeout: Math.max(timeoutMs * 2, 5000), application_name: 'sessiond' } : { application_name: 'sessiond' },
   }
   const client = withDeadlines(postgres(url, options), timeoutMs)
   const db = drizzlePostgres(client, { schema })
@@ -67,16 +73,7 @@ export function openPostgres({ url, timeoutMs, max = 10 }: PostgresOptions): Dat
     kind: 'postgres',
     location: `postgres://${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`,
     async runMigrations() {
-      // A session-level advisory lock on a one-connection client: several instances starting
-      // together apply each migration once; the others wait, then find nothing to do.
-      const single = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: Math.max(1, Math.ceil(timeoutMs / 1000)) })
-      try {
-        await single`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`
-        await migratePostgres(drizzlePostgres(single, { schema }), { migrationsFolder: MIGRATIONS_DIR })
-      } finally {
-        await single`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.catch(() => {})
-        await single.end({ timeout: 5 })
-      }
+      await migratePostgres({ url: migrationUrl ?? url, folder: MIGRATIONS_DIR, connectTimeoutS: Math.max(1, Math.ceil(timeoutMs / 1000)) })
     },
     async ping() {
       await client`select 1`

@@ -1,21 +1,69 @@
-import { Redis } from 'ioredis'
+import { Cluster, Redis, type RedisOptions } from 'ioredis'
+import type { RedisTopology } from '../config.js'
 import { describeError, type Logger } from '../logger.js'
+
+/** A client of any topology: standalone and Sentinel give a `Redis`, Cluster a `Cluster`. */
+export type RedisClient = Redis | Cluster
+
+// Keep trying to come back, but never more often than every 2 s.
+const backOff = (attempt: number) => Math.min(attempt * 200, 2000)
 
 /**
  * A Redis client that fails fast instead of queueing: with the offline queue off and a short command
  * timeout, a request never waits on a Redis that is down, and callers fall back to the ledger.
+ * A string is a REDIS_URL. Under Sentinel the client asks the sentinels for the master and, with
+ * `failoverDetector`, hears their +switch-master at once instead of when the old master stops
+ * answering (a master cut off from the sentinels but not from us would otherwise keep our writes).
  */
-export function openRedis(url: string, timeoutMs: number, logger: Logger): Redis {
-  const client = new Redis(url, {
+/** Addresses the sentinels announce, mapped to where this host reaches them (NAT; tests' relays). */
+export interface RedisNetwork {
+  natMap?: Record<string, { host: string; port: number }>
+}
+
+export function openRedis(url: string, timeoutMs: number, logger: Logger): Redis
+export function openRedis(topology: RedisTopology, timeoutMs: number, logger: Logger, network?: RedisNetwork): RedisClient
+export function openRedis(topology: RedisTopology | string, timeoutMs: number, logger: Logger, network: RedisNetwork = {}): RedisClient {
+  const where = typeof topology === 'string' ? ({ kind: 'standalone', url: topology } as const) : topology
+  const options: RedisOptions = {
     enableOfflineQueue: false,
     commandTimeout: timeoutMs,
     connectTimeout: timeoutMs,
     maxRetriesPerRequest: 1,
     // Commands issued in the same tick (many concurrent introspections) go out in one write.
     enableAutoPipelining: true,
-    // Keep trying to come back, but never more often than every 2 s.
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-  })
+    retryStrategy: backOff,
+  }
+  let client: RedisClient
+  if (where.kind === 'standalone') {
+    client = new Redis(where.url, options)
+  } else if (where.kind === 'sentinel') {
+    client = new Redis({
+      ...options,
+      sentinels: where.sentinels,
+      name: where.name,
+      role: 'master',
+      failoverDetector: true,
+      sentinelCommandTimeout: timeoutMs,
+      sentinelRetryStrategy: backOff,
+      natMap: network.natMap,
+    })
+  } else {
+    const { retryStrategy: _perNode, enableOfflineQueue: _offline, ...redisOptions } = options
+    client = new Cluster(where.nodes, {
+      // At the top level: inside redisOptions ioredis ignores it and queues while the cluster is down.
+      enableOfflineQueue: false,
+      enableAutoPipelining: true,
+      clusterRetryStrategy: backOff,
+      slotsRefreshTimeout: timeoutMs,
+      // Few, short retries on MOVED/CLUSTERDOWN during a failover; callers have their own deadline.
+      maxRedirections: 4,
+      retryDelayOnFailover: 100,
+      retryDelayOnClusterDown: 100,
+      retryDelayOnTryAgain: 100,
+      redisOptions,
+      natMap: network.natMap,
+    })
+  }
   let lastLoggedAt = 0
   client.on('error', (error: Error) => {
     // ioredis emits an error per reconnect attempt; one line every 30 s is enough for an operator.
@@ -31,7 +79,7 @@ export function openRedis(url: string, timeoutMs: number, logger: Logger): Redis
  * Waits (at most `timeoutMs`) for the first connection: with the offline queue off, commands sent
  * before it would fail. If Redis is down at start-up we go on; the ledger answers until it is back.
  */
-export async function waitForRedis(client: Redis, timeoutMs: number): Promise<boolean> {
+export async function waitForRedis(client: RedisClient, timeoutMs: number): Promise<boolean> {
   if (client.status === 'ready') return true
   return new Promise((resolve) => {
     const done = (ready: boolean) => {

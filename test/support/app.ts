@@ -13,7 +13,7 @@ import { openPostgres, type Database } from '../../src/stores/db.js'
 import type { Denylist } from '../../src/stores/denylist.js'
 import { createMemoryDenylist } from '../../src/stores/denylist-memory.js'
 import { createRedisDenylist } from '../../src/stores/denylist-redis.js'
-import { openRedis, waitForRedis } from '../../src/stores/redis.js'
+import { openRedis, waitForRedis, type RedisClient } from '../../src/stores/redis.js'
 import { createFakeClock } from './clock.js'
 import type { Clock } from '../../src/clock.js'
 import { onClose } from './resources.js'
@@ -85,7 +85,7 @@ export interface TestAppOptions {
   clock?: Clock
   denylist?: Denylist
   /** The rate limiters' store; null keeps them in memory. */
-  redis?: Redis | null
+  redis?: RedisClient | null
   database?: Database
   keys?: KeySet
 }
