@@ -24,6 +24,7 @@ import { healthRoutes } from './routes/health.js'
 import { FORM_BODY_PATHS, introspectRoutes } from './routes/introspect.js'
 import { meRoutes } from './routes/me.js'
 import { metricsRoutes } from './routes/metrics.js'
+import { revocationRoutes } from './routes/revocations.js'
 import { wellKnownRoutes } from './routes/well-known.js'
 import { accountPages, isPagePath } from './pages/account-routes.js'
 import { pageHeaders } from './pages/headers.js'
@@ -71,6 +72,7 @@ export function createApp({ config, services, logger, locate }: AppDeps): Hono<A
   app.route('/', authRoutes(services, config, client))
   app.route('/', meRoutes(services, config, requireUser, client))
   app.route('/', introspectRoutes(services, config.introspectionClients, client))
+  app.route('/', revocationRoutes(services, config.introspectionClients, client))
   app.route('/', adminRoutes(services, config, client))
   app.route('/', wellKnownRoutes(services.jwks))
   app.route('/', healthRoutes(services.readiness))
