@@ -26,6 +26,7 @@ import { FORM_BODY_PATHS, introspectRoutes } from './routes/introspect.js'
 import { introspectFastPath } from './routes/introspect-fast-path.js'
 import { meRoutes } from './routes/me.js'
 import { metricsRoutes } from './routes/metrics.js'
+import { revocationRoutes } from './routes/revocations.js'
 import { wellKnownRoutes } from './routes/well-known.js'
 import { accountPages, isPagePath } from './pages/account-routes.js'
 import { consolePages, isConsolePath } from './pages/console-routes.js'
@@ -90,6 +91,7 @@ export function createApp({ config, services, logger, locate }: AppDeps): Hono<A
   app.route('/', authRoutes(services, config, client))
   app.route('/', meRoutes(services, config, requireUser, client))
   app.route('/', introspectRoutes(services, introspectionClients, client))
+  app.route('/', revocationRoutes(services, introspectionClients, client))
   app.route('/', adminRoutes(services, config, client))
   app.route('/', wellKnownRoutes(services.jwks))
   app.route('/', healthRoutes(services.readiness))

@@ -93,6 +93,8 @@ export interface Config {
   publicUrl: string | null
   /** The origin of `publicUrl`. */
   publicOrigin: string | null
+  /** How often the revocation stream sends a heartbeat (and, at the latest, sees another instance's revocation). */
+  streamHeartbeatMs: number
 }
 
 type Env = Record<string, string | undefined>
@@ -346,6 +348,11 @@ export function loadConfig(env: Env): Config {
     browserOrigins: browserOrigins(env),
     publicUrl: ownUrl,
     publicOrigin: ownUrl === null ? null : new URL(ownUrl).origin,
+    streamHeartbeatMs: duration(env, 'STREAM_HEARTBEAT', '2s'),
+  }
+  // Each heartbeat polls the ledger once per instance; slower than a minute, verifiers would ask /introspect most of the time.
+  if (config.streamHeartbeatMs < 100 || config.streamHeartbeatMs > 60_000) {
+    throw new ConfigError('STREAM_HEARTBEAT', 'must be from 100ms to 60s')
   }
   // The denylist is rebuilt from sessions ended within the access TTL: they must still be in the ledger.
   if (config.sessionRetentionMs < config.accessTokenTtlMs + 3_600_000) {

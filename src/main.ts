@@ -2,7 +2,7 @@ import { serve } from '@hono/node-server'
 import { createApp } from './app.js'
 import { systemClock } from './clock.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
-import { createLogger } from './logger.js'
+import { createLogger, describeError } from './logger.js'
 import { openGeoLocator } from './http/geo.js'
 import { createServices } from './services/index.js'
 import { loadKeySet, loadOrGenerateKeyFile } from './services/keys.js'
@@ -47,6 +47,8 @@ async function main() {
   await services.revocation.start()
   services.cleanup.start()
   services.webhooks.start()
+  // Best effort: a ledger that is down now must not stop start-up; the next start announces the keys.
+  await services.revocationStream.announceKeys().catch((error: unknown) => logger.warn({ err: describeError(error) }, 'could not announce the signing keys to the revocation stream'))
 
   const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
     logger.info(
@@ -71,6 +73,8 @@ async function main() {
       process.exit(1)
     }, config.shutdownGraceMs)
     deadline.unref()
+    // Open revocation streams never end on their own: close them, their clients resume elsewhere.
+    void services.revocationStream.stop()
     server.close(async () => {
       await Promise.all([services.revocation.stop(), services.cleanup.stop(), services.webhooks.stop()])
       await Promise.allSettled([database.close(), denylist.close()])

@@ -37,6 +37,14 @@ export function createMetrics(gauges: { activeSessions: () => Promise<number>; w
     refreshes: new Counter({ name: 'sessiond_refreshes_total', help: 'Refresh attempts by outcome', labelNames: ['outcome'], registers: [registry] }),
     denylistLookups: new Counter({ name: 'sessiond_denylist_lookups_total', help: 'Revocation lookups by the source that answered', labelNames: ['source'], registers: [registry] }),
     webhookDeliveries: new Counter({ name: 'sessiond_webhook_deliveries_total', help: 'Webhook delivery attempts by result', labelNames: ['result'], registers: [registry] }),
+    streamSubscribers: new Gauge({ name: 'sessiond_revocation_stream_subscribers', help: 'Open revocation stream connections on this instance', registers: [registry] }),
+    streamEvents: new Counter({ name: 'sessiond_revocation_stream_events_sent_total', help: 'Revocation stream events sent, by event type', labelNames: ['event'], registers: [registry] }),
+    streamLag: new Histogram({
+      name: 'sessiond_revocation_stream_lag_seconds',
+      help: 'From a revocation committing (any instance) to this instance sending it live',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30],
+      registers: [registry],
+    }),
     activeSessions: gaugeFrom('sessiond_active_sessions', 'Sessions not ended and not idle past the timeout', gauges.activeSessions),
     webhookQueueDepth: gaugeFrom('sessiond_webhook_queue_depth', 'Webhook deliveries waiting', gauges.webhookQueueDepth),
   }

@@ -3,6 +3,7 @@ import type { EventCursor } from '../stores/events.js'
 import { sessionExpiresAt, type TimeoutConfig } from '../services/session-expiry.js'
 import type { EndedSession } from '../services/my-account.js'
 import type { IssuedTokens } from '../services/sessions.js'
+import type { RevokedSession, StreamEvent } from '../services/revocation-stream.js'
 import { fitsPostgresText } from '../text.js'
 
 // The only place Dates become ISO strings.
@@ -118,4 +119,26 @@ export function decodeUserCursor(text: string): string | null {
   const email = decoded.slice(USER_CURSOR.length)
   const valid = email.length > 0 && email.length <= 254 && email === email.toLowerCase() && fitsPostgresText(email)
   return valid ? email : null
+}
+
+/** A revocation stream event's `data` (GET /revocations/stream), as the contract names its fields. */
+export function presentStreamEvent(event: StreamEvent): Record<string, unknown> {
+  const revoked = (entry: RevokedSession) => ({ sid: entry.sid, sub: entry.sub, reason: entry.reason, revokedAt: entry.revokedAt.toISOString() })
+  switch (event.type) {
+    case 'revoked':
+      return { seq: event.seq, ...revoked(event) }
+    case 'revoked_all':
+      return { seq: event.seq, before: event.before.toISOString() }
+    case 'keys_changed':
+      return { seq: event.seq, kids: event.kids }
+    case 'heartbeat':
+      return { seq: event.seq, serverTime: event.serverTime.toISOString() }
+    case 'snapshot':
+      return {
+        seq: event.seq,
+        serverTime: event.serverTime.toISOString(),
+        revoked: event.revoked.map(revoked),
+        revokedAllBefore: event.revokedAllBefore?.toISOString() ?? null,
+      }
+  }
 }

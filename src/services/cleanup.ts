@@ -11,13 +11,18 @@ import {
   deleteOpenSessionsPastAbsoluteEnd,
   deleteTombstonesBefore,
 } from '../stores/retention.js'
+import { pruneRevocationsBefore } from '../stores/revocation-log.js'
+import { revocationLogRetentionMs } from './revocation-stream.js'
 
 const BATCH_SIZE = 500
 
 export interface CleanupDeps {
   db: Db
   clock: Clock
-  config: Pick<Config, 'sessionRetentionMs' | 'eventRetentionMs' | 'auditRetentionMs' | 'sessionIdleTimeoutMs' | 'consoleIdleTimeoutMs' | 'cleanupIntervalMs'>
+  config: Pick<
+    Config,
+    'sessionRetentionMs' | 'eventRetentionMs' | 'auditRetentionMs' | 'sessionIdleTimeoutMs' | 'consoleIdleTimeoutMs' | 'cleanupIntervalMs' | 'accessTokenTtlMs'
+  >
   logger: Logger
 }
 
@@ -25,6 +30,7 @@ export interface CleanupCounts {
   sessions: number
   events: number
   audit: number
+  revocationLog: number
 }
 
 /** Deletes what is past retention, in small batches, so it never holds long locks on the ledger. */
@@ -43,7 +49,7 @@ export function createCleanupService({ db, clock, config, logger }: CleanupDeps)
 
   /**
    * Sessions ended (or timed out) more than SESSION_RETENTION ago, events older than EVENT_RETENTION
-   * and audit-log entries older than AUDIT_RETENTION.
+   * audit-log entries older than AUDIT_RETENTION, and revocation-log entries no token can outlive.
    */
   async function runOnce(): Promise<CleanupCounts> {
     const now = clock.now().getTime()
@@ -60,8 +66,9 @@ export function createCleanupService({ db, clock, config, logger }: CleanupDeps)
       (await drain((limit) => deleteTombstonesBefore(db, sessionCutoff, limit)))
     const events = await drain((limit) => deleteEventsBefore(db, new Date(now - config.eventRetentionMs), limit))
     const audit = await drain((limit) => deleteAuditEntriesBefore(db, new Date(now - config.auditRetentionMs), limit))
-    if (sessions + events + audit > 0) requestLogger(logger).info({ sessions, events, audit }, 'retention cleanup')
-    return { sessions, events, audit }
+    const revocationLog = await drain((limit) => pruneRevocationsBefore(db, new Date(now - revocationLogRetentionMs(config)), limit))
+    if (sessions + events + audit + revocationLog > 0) requestLogger(logger).info({ sessions, events, audit, revocationLog }, 'retention cleanup')
+    return { sessions, events, audit, revocationLog }
   }
 
   return {

@@ -22,6 +22,7 @@ import { createPasswordHasher } from './passwords.js'
 import { createRateLimiters } from './rate-limits.js'
 import { createReadinessCheck } from './readiness.js'
 import { createRevocationService } from './revocation.js'
+import { createRevocationStream } from './revocation-stream.js'
 import { idleCutoff } from './session-expiry.js'
 import { createSealer } from './sealer.js'
 import { createSessionService } from './sessions.js'
@@ -61,7 +62,25 @@ export function createServices({ config, database, denylist, redis, clock, logge
     activeSessions: () => countSessionsActiveSince(db, idleCutoff(clock.now(), config)),
     webhookQueueDepth: () => countPendingDeliveries(db),
   })
-  const revocation = createRevocationService({ db, denylist, clock, config, logger, onLookup: (source) => metrics.denylistLookups.inc({ source }) })
+  const revocationStream = createRevocationStream({
+    db,
+    clock,
+    config,
+    logger,
+    kids: keys.jwks.keys.map((key) => String(key.kid)),
+    onSubscribers: (count) => metrics.streamSubscribers.set(count),
+    onSent: (event, count) => metrics.streamEvents.inc({ event }, count),
+    onLag: (seconds) => metrics.streamLag.observe(seconds),
+  })
+  const revocation = createRevocationService({
+    db,
+    denylist,
+    clock,
+    config,
+    logger,
+    onLookup: (source) => metrics.denylistLookups.inc({ source }),
+    onCommitted: revocationStream.wake,
+  })
   const events = createEventRecorder({ webhooksEnabled: config.webhookUrl !== null })
   const audit = createAuditLog({ db })
   const accounts = createAccountService({ db, clock, config, passwords, events, logger })
@@ -91,6 +110,8 @@ export function createServices({ config, database, denylist, redis, clock, logge
     jwks: keys.jwks,
     readiness: createReadinessCheck({ database, denylist, timeoutMs: config.dependencyTimeoutMs }),
     revocation,
+    /** GET /revocations/stream: the durable revocation log, tailed and fanned out (see revocation-stream.ts). */
+    revocationStream,
     accounts,
     sessions,
     myAccount,

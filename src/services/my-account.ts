@@ -70,9 +70,9 @@ export function createMyAccount({ db, clock, config, passwords, sessions, revoca
       const revoked = await endThenPublish(async (tx, at) => {
         // endSession filters on user_id and ended_at IS NULL: the owner check lives in the query.
         const row = await endSession(tx, { id: sessionId, userId: auth.userId, reason: 'revoked', at, activeAfter: idleCutoff(at, config) })
-        if (!row) return []
+        if (!row) return { ended: [] }
         await events.record(tx, { userId: auth.userId, type: 'session_revoked', at, sessionId, ...clientFields(client), details: { by: auth.sessionId } })
-        return [row.id]
+        return { ended: [row] }
       })
       if (revoked === 0) throw new AppError('session_not_found')
     },
@@ -90,7 +90,7 @@ export function createMyAccount({ db, clock, config, passwords, sessions, revoca
           ...clientFields(client),
           details: { revoked: rows.length },
         })
-        return rows.map((row) => row.id)
+        return { ended: rows }
       })
     },
 

@@ -7,7 +7,7 @@ import type { EventRecorder } from './events.js'
 import type { SessionKind, UserRow } from '../stores/schema.js'
 import { endAllSessions, endSession, endSessionsOfUser, tombstoneSessionsOfUser } from '../stores/sessions.js'
 import { deleteUser, setAdmin, setDisabled } from '../stores/users.js'
-import type { RevocationService } from './revocation.js'
+import type { RevocationService, Revocations } from './revocation.js'
 import { idleCutoff } from './session-expiry.js'
 
 export interface OperatorActionsDeps {
@@ -44,12 +44,12 @@ export function createOperatorActions({ config, revocation, events, audit }: Ope
     at: Date,
     call: OperatorCall,
     end: { userId: string; event: SecurityEventType; reason: EndReason; kind?: SessionKind; always: boolean },
-  ): Promise<string[]> {
+  ): Promise<Revocations> {
     const rows = await endSessionsOfUser(tx, { userId: end.userId, kind: end.kind, reason: end.reason, at, reasonNote: call.reason ?? null })
     if (end.always || rows.length > 0) {
       await events.record(tx, { userId: end.userId, type: end.event, at, details: { ...eventDetails(call), revoked: rows.length } })
     }
-    return rows.map((row) => row.id)
+    return { ended: rows }
   }
 
   /** Grants or revokes the admin role; revoking ends the account's console sessions. */
@@ -57,9 +57,9 @@ export function createOperatorActions({ config, revocation, events, audit }: Ope
     let user: UserRow | null = null
     await endThenPublish(async (tx, at) => {
       user = await setAdmin(tx, userId, isAdmin)
-      if (!user) return []
+      if (!user) return { ended: [] }
       await audit.record(tx, at, call, isAdmin ? 'grant_admin' : 'revoke_admin', { userId })
-      if (isAdmin) return []
+      if (isAdmin) return { ended: [] }
       return endSessionsOfUserFor(tx, at, call, { userId, event: 'admin_revoked', reason: 'admin', kind: 'console', always: false })
     })
     if (!user) throw new AppError('user_not_found')
@@ -71,10 +71,10 @@ export function createOperatorActions({ config, revocation, events, audit }: Ope
     async revokeSession(sessionId: string, call: OperatorCall): Promise<void> {
       const revoked = await endThenPublish(async (tx, at) => {
         const row = await endSession(tx, { id: sessionId, reason: 'admin', at, activeAfter: idleCutoff(at, config), reasonNote: call.reason ?? null })
-        if (!row) return []
+        if (!row) return { ended: [] }
         await events.record(tx, { userId: row.userId, type: 'admin_revoked', at, sessionId, details: eventDetails(call) })
         await audit.record(tx, at, call, 'revoke_session', { userId: row.userId, sessionId })
-        return [row.id]
+        return { ended: [row] }
       })
       if (revoked === 0) throw new AppError('session_not_found')
     },
@@ -92,9 +92,9 @@ export function createOperatorActions({ config, revocation, events, audit }: Ope
       let user: UserRow | null = null
       await endThenPublish(async (tx, at) => {
         user = await setDisabled(tx, userId, disabled ? at : null)
-        if (!user) return []
+        if (!user) return { ended: [] }
         await audit.record(tx, at, call, disabled ? 'disable_user' : 'enable_user', { userId })
-        if (!disabled) return []
+        if (!disabled) return { ended: [] }
         return endSessionsOfUserFor(tx, at, call, { userId, event: 'account_disabled', reason: 'account_disabled', always: true })
       })
       if (!user) throw new AppError('user_not_found')
@@ -110,7 +110,7 @@ export function createOperatorActions({ config, revocation, events, audit }: Ope
         existed = await deleteUser(tx, userId)
         // The entry outlives the account: the audit log has no foreign key to users.
         if (existed) await audit.record(tx, at, call, 'delete_user', { userId })
-        return rows.map((row) => row.id)
+        return { ended: rows }
       })
       if (!existed) throw new AppError('user_not_found')
     },
@@ -122,7 +122,9 @@ export function createOperatorActions({ config, revocation, events, audit }: Ope
     async revokeEverything(call: OperatorCall, spare: string | null = null): Promise<number> {
       return endThenPublish(async (tx, at) => {
         await audit.record(tx, at, call, 'revoke_all_sessions')
-        return endAllSessions(tx, { reason: 'admin', at, reasonNote: call.reason ?? null, except: spare })
+        // One `revoked_all` entry (an iat cutoff) rather than one per session: the stream stays small.
+        // The spared console session holds no access token, so the cutoff does not concern it.
+        return { ended: await endAllSessions(tx, { reason: 'admin', at, reasonNote: call.reason ?? null, except: spare }), all: true }
       })
     },
 

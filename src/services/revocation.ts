@@ -5,6 +5,8 @@ import { describeError, type Logger } from '../logger.js'
 import { requestLogger } from '../request-context.js'
 import type { Db, Tx } from '../stores/db.js'
 import type { Denylist, RevokedEntry } from '../stores/denylist.js'
+import { appendRevocations } from '../stores/revocation-log.js'
+import type { SessionRow } from '../stores/schema.js'
 import { findSession, listSessionsEndedSince } from '../stores/sessions.js'
 import { CLOCK_LEEWAY_SECONDS } from './tokens.js'
 
@@ -21,13 +23,28 @@ export interface RevocationDeps {
   logger: Logger
   /** Which source answered a lookup, for metrics. */
   onLookup?: (source: 'redis' | 'ledger') => void
+  /** A revocation has committed: wakes this instance's revocation stream at once. */
+  onCommitted?: () => void
+}
+
+/**
+ * What one revocation transaction ended. `log` writes it to the revocation stream's log inside that
+ * transaction; after the commit `publish` makes it visible to the denylist.
+ */
+export interface Revocations {
+  /** Sessions that ended now: one `revoked` entry each (unless `all`). */
+  ended: Pick<SessionRow, 'id' | 'userId' | 'endReason'>[]
+  /** Every session of every user ended (revoke-all): one `revoked_all` entry, cutting off every token issued before. */
+  all?: boolean
+  /** Published again without a new entry: a logout of a session that had already ended (a previous publish may have failed). */
+  republish?: string[]
 }
 
 /**
  * Answers "is this session revoked?" from the denylist, falling back to the ledger whenever the
  * denylist cannot be trusted, and keeps the denylist in step with the ledger. Never caches "not revoked".
  */
-export function createRevocationService({ db, denylist, clock, config, logger, onLookup }: RevocationDeps) {
+export function createRevocationService({ db, denylist, clock, config, logger, onLookup, onCommitted }: RevocationDeps) {
   const ttlMs = config.accessTokenTtlMs + DENYLIST_MARGIN_MS
   let rebuilding: Promise<void> | null = null
   let needsRebuild = true
@@ -82,6 +99,8 @@ export function createRevocationService({ db, denylist, clock, config, logger, o
    * DependencyError (503) when the denylist cannot take them: the caller must not report success yet.
    */
   async function publish(sessionIds: string[]): Promise<void> {
+    if (sessionIds.length === 0) return
+    onCommitted?.()
     try {
       await Promise.all(sessionIds.map((sessionId) => denylist.revoke(sessionId, ttlMs)))
     } catch (error) {
@@ -105,17 +124,22 @@ export function createRevocationService({ db, denylist, clock, config, logger, o
     },
 
     publish,
+    log,
 
     /**
-     * Runs `end` in one ledger transaction (ending rows, recording events), then publishes the ids it
-     * returns. Ledger first: the denylist only makes the revocation visible on every instance at once.
-     * Returns how many ids were published.
+     * Runs `end` in one ledger transaction (ending rows, recording events) and logs what it ended in
+     * that same transaction, then publishes. Ledger first: the denylist only makes the revocation
+     * visible on every instance at once. Returns how many sessions ended.
      */
-    async endThenPublish(end: (tx: Tx, at: Date) => Promise<string[]>): Promise<number> {
+    async endThenPublish(end: (tx: Tx, at: Date) => Promise<Revocations>): Promise<number> {
       const at = clock.now()
-      const ended = await db.transaction((tx) => end(tx, at))
-      if (ended.length > 0) await publish(ended)
-      return ended.length
+      const revocations = await db.transaction(async (tx) => {
+        const result = await end(tx, at)
+        await log(tx, at, result)
+        return result
+      })
+      await publish(idsToPublish(revocations))
+      return revocations.ended.length
     },
 
     rebuild,
@@ -135,6 +159,19 @@ export function createRevocationService({ db, denylist, clock, config, logger, o
     },
   }
 
+  /**
+   * Writes what a transaction ended to the revocation stream's log, in that transaction. Must be its
+   * last statement: from here to the commit it holds the log's head lock (see appendRevocations).
+   */
+  async function log(tx: Tx, at: Date, revocations: Revocations): Promise<void> {
+    if (revocations.all) {
+      await appendRevocations(tx, at, [{ kind: 'revoked_all' }])
+      return
+    }
+    const entries = revocations.ended.map((row) => ({ kind: 'revoked' as const, sessionId: row.id, userId: row.userId, reason: row.endReason }))
+    await appendRevocations(tx, at, entries)
+  }
+
   async function isRevokedInLedger(sessionId: string): Promise<boolean> {
     let session
     try {
@@ -147,5 +184,10 @@ export function createRevocationService({ db, denylist, clock, config, logger, o
   }
 }
 
+
+/** The ids a committed revocation publishes to the denylist. */
+export function idsToPublish(revocations: Revocations): string[] {
+  return [...revocations.ended.map((row) => row.id), ...(revocations.republish ?? [])]
+}
 
 export type RevocationService = ReturnType<typeof createRevocationService>

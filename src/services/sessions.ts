@@ -104,13 +104,16 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
     return victims
   }
 
-  /** Ends the session (if still open) with a `logout` event, then publishes the revocation. */
+  /**
+   * Ends the session (if still open) with a `logout` event, then publishes the revocation; published
+   * even when the ledger had already ended it: a previous publish may have failed (503).
+   */
   async function logoutSession(sessionId: string, client: ClientInfo): Promise<void> {
     await revocation.endThenPublish(async (tx, at) => {
       const row = await endSession(tx, { id: sessionId, reason: 'logout', at })
-      if (row) await events.record(tx, { userId: row.userId, type: 'logout', at, sessionId, ...clientFields(client) })
-      // Published even when the ledger had already ended it: a previous publish may have failed (503).
-      return [sessionId]
+      if (!row) return { ended: [], republish: [sessionId] }
+      await events.record(tx, { userId: row.userId, type: 'logout', at, sessionId, ...clientFields(client) })
+      return { ended: [row] }
     })
   }
 
@@ -182,6 +185,7 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
         await events.record(tx, { ...event, type: 'session_evicted', sessionId: old.id, details: { device: old.device, newSessionId: row.id } })
       }
       if (evicted.length > 0) await events.record(tx, { ...event, type: 'new_login', details: { evicted: evicted.length } })
+      await revocation.log(tx, now, { ended: evicted.map((old) => ({ ...old, endReason: 'evicted' as const })) })
       return { session: row, evictedIds: evicted.map((old) => old.id) }
     })
     if (evictedIds.length > 0) await revocation.publish(evictedIds)
@@ -209,6 +213,7 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
         ...clientFields(client),
         details: { revoked: ended.length },
       })
+      await revocation.log(tx, now, { ended })
       return { session: row, endedIds: ended.map((old) => old.id) }
     })
     if (endedIds.length > 0) await revocation.publish(endedIds)
@@ -276,7 +281,7 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
         }
 
         // A retired token outside the grace: someone holds a copy. End the whole session.
-        await endSession(tx, { id: session.id, reason: 'reuse_detected', at: now })
+        const ended = await endSession(tx, { id: session.id, reason: 'reuse_detected', at: now })
         await events.record(tx, {
           userId: session.userId,
           type: 'refresh_token_reused',
@@ -285,6 +290,7 @@ export function createSessionService({ db, clock, config, accounts, tokens, keys
           ...clientFields(client()),
           details: { generation: token.generation },
         })
+        await revocation.log(tx, now, { ended: ended ? [ended] : [] })
         // Returned, not thrown: a throw here would roll the revocation back.
         return { kind: 'reused', sessionId: session.id, userId: session.userId }
       })

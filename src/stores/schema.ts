@@ -168,6 +168,36 @@ export const auditLog = pgTable(
   ],
 )
 
+/**
+ * The revocation stream's durable log (`GET /revocations/stream`): one row per ended session
+ * (`revoked`), per revoke-all (`revoked_all`: every token issued before `at`) and per signing-key
+ * change (`keys_changed`), written in the same transaction as the revocation itself. `seq` is handed
+ * out under the lock of `revocation_log_head`, taken as the transaction's last step, so rows commit
+ * in `seq` order and the head only ever names committed rows (see stores/revocation-log.ts). No
+ * foreign keys: an entry outlives the session and user it names. Kept ACCESS_TOKEN_TTL + 5 min.
+ */
+export const revocationLog = pgTable(
+  'revocation_log',
+  {
+    seq: bigint('seq', { mode: 'number' }).primaryKey(),
+    kind: text('kind').$type<RevocationKind>().notNull(),
+    at: at('at').notNull(),
+    sessionId: uuid('session_id'),
+    userId: uuid('user_id'),
+    reason: text('reason'),
+    /** `keys_changed`: the key ids now published. */
+    details: jsonb('details').$type<Record<string, unknown>>(),
+  },
+  (table) => [index('revocation_log_at_idx').on(table.at)],
+)
+
+/** The one row holding the log's last committed `seq`; its row lock orders the writers. */
+export const revocationLogHead = pgTable('revocation_log_head', {
+  id: integer('id').primaryKey(),
+  seq: bigint('seq', { mode: 'number' }).notNull(),
+})
+
+export type RevocationKind = 'revoked' | 'revoked_all' | 'keys_changed'
 export type SessionKind = 'standard' | 'console'
 export type AuditActorType = 'api_key' | 'admin'
 export type AuditAction =
@@ -180,7 +210,7 @@ export type AuditAction =
   | 'grant_admin'
   | 'revoke_admin'
 
-export const schema = { users, sessions, refreshTokens, securityEvents, sessionTombstones, webhookOutbox, auditLog }
+export const schema = { users, sessions, refreshTokens, securityEvents, sessionTombstones, webhookOutbox, auditLog, revocationLog, revocationLogHead }
 
 export type UserRow = typeof users.$inferSelect
 export type SessionRow = typeof sessions.$inferSelect
@@ -188,3 +218,4 @@ export type RefreshTokenRow = typeof refreshTokens.$inferSelect
 export type SecurityEventRow = typeof securityEvents.$inferSelect
 export type WebhookOutboxRow = typeof webhookOutbox.$inferSelect
 export type AuditLogRow = typeof auditLog.$inferSelect
+export type RevocationLogRow = typeof revocationLog.$inferSelect

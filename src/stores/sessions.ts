@@ -118,14 +118,16 @@ export async function endSessionsOfUser(
     .returning()
 }
 
-/** Ends every open session of every user (incident response); returns the ended ids. */
-export async function endAllSessions(db: Executor, end: { reason: EndReason; at: Date; reasonNote?: string | null; except?: string | null }): Promise<string[]> {
-  const rows = await db
+/** Ends every open session of every user but `except` (incident response); returns who they were. */
+export async function endAllSessions(
+  db: Executor,
+  end: { reason: EndReason; at: Date; reasonNote?: string | null; except?: string | null },
+): Promise<Pick<SessionRow, 'id' | 'userId' | 'endReason'>[]> {
+  return db
     .update(sessions)
     .set({ endedAt: end.at, endReason: end.reason, reasonNote: end.reasonNote ?? null })
     .where(end.except ? and(isNull(sessions.endedAt), ne(sessions.id, end.except)) : isNull(sessions.endedAt))
-    .returning({ id: sessions.id })
-  return rows.map((row) => row.id)
+    .returning({ id: sessions.id, userId: sessions.userId, endReason: sessions.endReason })
 }
 
 /** Records that the user just proved their password for this session (sudo mode). */

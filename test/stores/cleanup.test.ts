@@ -22,8 +22,9 @@ describe('retention cleanup', () => {
     const recent = await registerAndLogin(app)
     clock.advance(11 * DAY) // `ended` ended 31 days ago; `idle` was last active 31 days ago (idle timeout 7 d)
 
-    // Ended 31 d ago → gone. Idle since 31 d: timed out 24 d ago, inside retention → kept for now.
-    expect(await services.cleanup.runOnce()).toEqual({ sessions: 1, events: 0, audit: 0 })
+    // Ended 31 d ago → gone, and its revocation-log entry (no token outlives ACCESS_TOKEN_TTL + 5 min).
+    // Idle since 31 d: timed out 24 d ago, inside retention → kept for now.
+    expect(await services.cleanup.runOnce()).toEqual({ sessions: 1, events: 0, audit: 0, revocationLog: 1 })
     const remaining = (await db.select({ id: sessions.id }).from(sessions)).map((row) => row.id).sort()
     expect(remaining).toEqual([idle.tokens.session.id, recent.tokens.session.id].sort())
     const tokenRows = await db.select().from(refreshTokens).where(eq(refreshTokens.sessionId, ended.tokens.session.id))
@@ -58,9 +59,11 @@ describe('retention cleanup', () => {
       sessionIdleTimeoutMs: 7 * DAY,
       consoleIdleTimeoutMs: 30 * 60_000,
       cleanupIntervalMs: 3_600_000,
+      accessTokenTtlMs: 15 * 60_000,
     }
     const workers = Array.from({ length: 4 }, () => createCleanupService({ db: database.db, clock, config, logger: createLogger('silent') }))
     const results = await Promise.all(workers.map((worker) => worker.runOnce()))
     expect(results.reduce((sum, result) => sum + result.sessions, 0)).toBe(30)
+    expect(results.reduce((sum, result) => sum + result.revocationLog, 0)).toBe(30)
   })
 })

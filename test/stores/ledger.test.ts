@@ -421,7 +421,7 @@ describe.each(DRIVERS)('ledger stores on %s', (_driver, open) => {
 
       expect(await countSessionsActiveSince(fresh, cutoffs(at(5 * MINUTE)))).toBe(2)
       expect(await countSessionsActiveSince(fresh, cutoffs(T0))).toBe(3)
-      expect((await endAllSessions(fresh, { reason: 'admin', at: at(HOUR) })).sort()).toEqual([a1.id, a2.id, b1.id].sort())
+      expect((await endAllSessions(fresh, { reason: 'admin', at: at(HOUR) })).map((row) => row.id).sort()).toEqual([a1.id, a2.id, b1.id].sort())
       expect(await countSessionsActiveSince(fresh, cutoffs(T0))).toBe(0)
       expect(await findSession(fresh, done.id)).toMatchObject({ endReason: 'logout' })
       expect(await endAllSessions(fresh, { reason: 'admin', at: at(HOUR) })).toEqual([])

@@ -79,3 +79,11 @@ export function responseProblems(method: string, path: string, status: number, c
   const validate = validatorFor(ref)
   return validate(body) ? [] : [`${method} ${match.template} ${status}: ${ajv.errorsText(validate.errors)}`]
 }
+
+/** Checks one revocation-stream event's `data` against the schema openapi.yaml names for its type (`x-event-type`). */
+export function streamEventProblems(type: string, data: unknown): string[] {
+  const ref = Object.entries(spec.components.schemas).find(([, schema]) => (schema as { 'x-event-type'?: string })['x-event-type'] === type)?.[0]
+  if (!ref) return [`event type ${type} is not in openapi.yaml`]
+  const validate = validatorFor(`openapi#/components/schemas/${ref}`)
+  return validate(data) ? [] : [`${type}: ${ajv.errorsText(validate.errors)}`]
+}

@@ -14,6 +14,8 @@ export interface TcpRelay {
   pause(): void
   /** Forwards again, including whatever was held (and any close that happened meanwhile). */
   resume(): void
+  /** Drops every open connection at once (new ones are accepted), as a restarted proxy does. */
+  cut(): void
   /** Connections (client side) currently open through the relay. */
   readonly openConnections: number
   /** Ids (1, 2, … in accept order) of the connections currently open. */
@@ -70,6 +72,9 @@ export async function startTcpRelay(target: string): Promise<TcpRelay> {
     resume() {
       paused = false
       for (const pair of pairs.keys()) for (const socket of pair) socket.resume()
+    },
+    cut() {
+      for (const pair of pairs.keys()) for (const socket of pair) socket.destroy()
     },
     get openConnections() {
       return pairs.size

@@ -1,0 +1,5 @@
+export { createVerifier, VerifierUnavailableError } from './verifier.js'
+export type { Verdict, Verifier, VerifierMode, VerifierOptions, Via } from './verifier.js'
+export { authenticate } from './middleware.js'
+export type { Auth, GuardOptions, Refusal } from './middleware.js'
+export type { Logger } from './logger.js'
