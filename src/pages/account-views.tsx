@@ -2,11 +2,12 @@ import type { Child } from 'hono/jsx'
 import type { DeviceKind } from '../http/device.js'
 import type { EndedReason } from '../services/my-account.js'
 import { DeviceIcon } from './device-icon.js'
+import { EndedItem, SessionItem } from './session-items.js'
 import { Address, ConfirmOrCancel, Hidden, Location, Meta, PasswordField } from './parts.js'
 import { Layout, StatusRegion, type LayoutProps, type StatusMessage } from './layout.js'
 import type { Note } from './notes.js'
-import { AbsoluteTime, RelativeTime, durationWords } from './time.js'
-import { endedReasonWords, eventWords, isWarningEvent } from './words.js'
+import { RelativeTime, durationWords } from './time.js'
+import { eventWords, isWarningEvent } from './words.js'
 
 /**
  * The signed-in account pages: sessions, ended sessions, security activity, password, and the
@@ -121,45 +122,6 @@ function AccountFrame({ title, email, tab, note, children }: FrameProps) {
   )
 }
 
-function SessionRow({ session, now }: { session: SessionView; now: Date }) {
-  const titleId = `session-${session.id}`
-  return (
-    <li class="session" aria-labelledby={titleId}>
-      <DeviceIcon kind={session.kind} />
-      <div class="session-main">
-        <p class="session-title" id={titleId}>
-          <span>{session.device}</span>
-          {session.current ? <span class="badge">This device</span> : null}
-          {session.inactive ? <span class="badge badge-muted">Inactive</span> : null}
-        </p>
-        <Meta id={`${titleId}-where`} parts={[<Location location={session.location} />, <Address ip={session.ip} />]} />
-        <Meta
-          id={`${titleId}-when`}
-          parts={[
-            <span>
-              Signed in <AbsoluteTime at={session.createdAt} />
-            </span>,
-            <span>
-              Last active <RelativeTime at={session.lastActiveAt} now={now} />
-            </span>,
-            <span>
-              Expires <AbsoluteTime at={session.expiresAt} />
-            </span>,
-          ]}
-        />
-      </div>
-      {session.current ? null : (
-        <form class="session-action" method="get" action={`/account/sessions/${session.id}/confirm`}>
-          {/* Two sessions may share a label: where and when tell them apart (the button's description). */}
-          <button class="button button-danger-quiet" type="submit" aria-describedby={`${titleId}-where ${titleId}-when`}>
-            Sign out<span class="visually-hidden"> {session.device}</span>
-          </button>
-        </form>
-      )}
-    </li>
-  )
-}
-
 /** "N sessions have not been used for more than a week", with the one action that ends them all. */
 function InactiveNotice({ count }: { count: number }) {
   if (count === 0) return null
@@ -202,7 +164,7 @@ export function SessionsPage({ email, note, now, sessions, ended, retentionMs }:
         <p class="card-intro">Where your account is signed in right now. Locations are approximate: they are worked out from the IP address.</p>
         <ul class="list sessions">
           {sessions.map((session) => (
-            <SessionRow session={session} now={now} />
+            <SessionItem session={session} now={now} signOut={session.current ? null : `/account/sessions/${session.id}/confirm`} />
           ))}
         </ul>
         {others.length > 0 ? (
@@ -226,26 +188,7 @@ export function SessionsPage({ email, note, now, sessions, ended, retentionMs }:
         ) : (
           <ul class="list sessions">
             {ended.map((entry) => (
-              <li class="session session-ended">
-                <DeviceIcon kind={entry.session.kind} />
-                <div class="session-main">
-                  <p class="session-title">
-                    <span>{entry.session.device}</span>
-                  </p>
-                  <p class="ended-why">
-                    Ended <RelativeTime at={entry.endedAt} now={now} />: {endedReasonWords(entry.reason, entry.note)}
-                  </p>
-                  <Meta
-                    parts={[
-                      <Location location={entry.session.location} />,
-                      <Address ip={entry.session.ip} />,
-                      <span>
-                        Signed in <AbsoluteTime at={entry.session.createdAt} />
-                      </span>,
-                    ]}
-                  />
-                </div>
-              </li>
+              <EndedItem entry={entry} now={now} />
             ))}
           </ul>
         )}

@@ -3,11 +3,12 @@ import { OVERVIEW_SERIES, type Overview } from '../services/console-overview.js'
 import type { EndedView, EventView, SessionView } from './account-views.js'
 import { HourlyChart, SERIES_LABELS, hourLabel } from './console-chart.js'
 import { DeviceIcon } from './device-icon.js'
+import { EndedItem, SessionItem } from './session-items.js'
 import { Layout, StatusRegion, type StatusMessage } from './layout.js'
 import type { Note } from './notes.js'
 import { Address, ConfirmOrCancel, Location, Meta, PasswordField } from './parts.js'
 import { AbsoluteTime, RelativeTime, durationWords } from './time.js'
-import { endedReasonWords, eventWords, isWarningEvent } from './words.js'
+import { eventWords, isWarningEvent } from './words.js'
 
 /**
  * The operators' console pages: overview, user search, a user's page, the audit log, and the
@@ -306,7 +307,7 @@ export function UserPage({ admin, note, now, user, sessions, ended, events, olde
         ) : (
           <ul class="list sessions">
             {sessions.map((session) => (
-              <ConsoleSessionRow session={session} now={now} action={`${base}/sessions/${session.id}/sign-out`} />
+              <SessionItem session={session} now={now} signOut={`${base}/sessions/${session.id}/sign-out`} showId />
             ))}
           </ul>
         )}
@@ -327,18 +328,7 @@ export function UserPage({ admin, note, now, user, sessions, ended, events, olde
         ) : (
           <ul class="list sessions">
             {ended.map((entry) => (
-              <li class="session session-ended">
-                <DeviceIcon kind={entry.session.kind} />
-                <div class="session-main">
-                  <p class="session-title">
-                    <span>{entry.session.device}</span>
-                  </p>
-                  <p class="ended-why">
-                    Ended <RelativeTime at={entry.endedAt} now={now} />: {endedReasonWords(entry.reason, entry.note)}
-                  </p>
-                  <Meta parts={[<Location location={entry.session.location} />, <Address ip={entry.session.ip} />]} />
-                </div>
-              </li>
+              <EndedItem entry={entry} now={now} />
             ))}
           </ul>
         )}
@@ -370,43 +360,6 @@ export function UserPage({ admin, note, now, user, sessions, ended, events, olde
         ) : null}
       </section>
     </ConsoleFrame>
-  )
-}
-
-function ConsoleSessionRow({ session, now, action }: { session: SessionView; now: Date; action: string }) {
-  const titleId = `session-${session.id}`
-  return (
-    <li class="session" aria-labelledby={titleId}>
-      <DeviceIcon kind={session.kind} />
-      <div class="session-main">
-        <p class="session-title" id={titleId}>
-          <span>{session.device}</span>
-          {session.inactive ? <span class="badge badge-muted">Inactive</span> : null}
-        </p>
-        <Meta id={`${titleId}-where`} parts={[<Location location={session.location} />, <Address ip={session.ip} />]} />
-        <Meta
-          id={`${titleId}-when`}
-          parts={[
-            <span>
-              Signed in <AbsoluteTime at={session.createdAt} />
-            </span>,
-            <span>
-              Last active <RelativeTime at={session.lastActiveAt} now={now} />
-            </span>,
-            <span>
-              Expires <AbsoluteTime at={session.expiresAt} />
-            </span>,
-          ]}
-        />
-        <p class="meta mono session-id">Session {session.id}</p>
-      </div>
-      <form class="session-action" method="get" action={action}>
-        {/* Two sessions may share a label: where and when tell them apart (the button's description). */}
-        <button class="button button-danger-quiet" type="submit" aria-describedby={`${titleId}-where ${titleId}-when`}>
-          Sign out<span class="visually-hidden"> {session.device}</span>
-        </button>
-      </form>
-    </li>
   )
 }
 
