@@ -131,6 +131,36 @@ describe('the console signs in admins only, with a cookie of its own', () => {
 const target = await newUser()
 const targetSession = sessionIdOf((await loginAs(target)).accessToken)
 
+describe('the console sign-in shares the budgets of POST /login', () => {
+  it('wrong passwords on it lock the admin’s account for POST /login and for itself: 429 with Retry-After, the form again', async () => {
+    const admin = await newAdmin()
+    for (let i = 0; i < 10; i += 1) {
+      const res = await page('POST', '/console/sign-in', { form: { email: admin.email, password: `wrong password ${i}` } })
+      expect(res.status).toBe(200)
+    }
+    expect((await call(app, 'POST', '/login', { json: { email: admin.email, password: admin.password } })).status).toBe(429)
+    const refused = await page('POST', '/console/sign-in', { form: { email: admin.email, password: admin.password } })
+    expect(refused.status).toBe(429)
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect(statusOf(refused.text)).toMatch(/^Too many attempts\. Try again in \d+ minutes\.$/)
+    expect(refused.text).toContain(`value="${admin.email}"`)
+    expect(refused.headers.getSetCookie().some((line) => line.startsWith(`${CONSOLE_COOKIE}=`))).toBe(false)
+  })
+
+  it('wrong passwords on a confirming step spend the admin’s password budget: 429, and nothing changes', async () => {
+    const admin = await consoleAdmin()
+    const user = await newUser()
+    const session = sessionIdOf((await loginAs(user)).accessToken)
+    clock.advance(6 * MINUTE) // past REAUTH_WINDOW: the step asks for the password
+    const path = `/console/users/${user.id}/sessions/${session}/sign-out`
+    const statuses: number[] = []
+    for (let i = 0; i < 11; i += 1) statuses.push((await page('POST', path, { jar: admin.jar, form: { password: `wrong password ${i}` } })).status)
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(200))
+    expect(statuses[10]).toBe(429)
+    expect(await activeIds(user.id)).toContain(session)
+  })
+})
+
 describe('no one but a signed-in admin reaches any console route', () => {
   const routes: Array<[string, string]> = [
     ['GET', '/console'],
