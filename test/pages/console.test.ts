@@ -436,6 +436,31 @@ describe('finding users', () => {
   })
 })
 
+describe('every console change is audited', () => {
+  it('one entry per change, naming the admin, the target and the reason (the browser test checks the address)', async () => {
+    const admin = await consoleAdmin()
+    const user = await newUser()
+    const first = sessionIdOf((await loginAs(user)).accessToken)
+    await loginAs(user)
+    const post = (path: string, form: Record<string, string>) => page('POST', `/console/users/${user.id}/${path}`, { jar: admin.jar, form })
+    expect((await post(`sessions/${first}/sign-out`, { reason: 'one' })).status).toBe(303)
+    expect((await post('sign-out-all', { reason: 'two' })).status).toBe(303)
+    expect((await post('disable', { reason: 'three' })).status).toBe(303)
+    expect((await post('enable', { reason: 'four' })).status).toBe(303)
+    expect((await post('delete', { reason: 'five', typed: user.email })).status).toBe(303)
+    const audit = await call(app, 'GET', `/admin/audit?userId=${user.id}`, { bearer: KEY })
+    expect(audit.body.entries.map((entry: { action: string; reason: string }) => [entry.action, entry.reason])).toEqual([
+      ['delete_user', 'five'],
+      ['enable_user', 'four'],
+      ['disable_user', 'three'],
+      ['revoke_user_sessions', 'two'],
+      ['revoke_session', 'one'],
+    ])
+    for (const entry of audit.body.entries) expect(entry).toMatchObject({ actor: { type: 'admin', id: admin.id, email: admin.email }, target: { userId: user.id } })
+    expect(audit.body.entries[4].target.sessionId).toBe(first)
+  })
+})
+
 describe('the audit log page', () => {
   it('shows entries from the console (by admin) and the API (by key fingerprint), filtered by user and by actor', async () => {
     const admin = await consoleAdmin()
