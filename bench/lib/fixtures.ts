@@ -67,8 +67,15 @@ export async function registerUsers(baseUrl: string, count: number, concurrency:
   })
 }
 
+/** Set-up logins wait out a 503 (the password-hash queue full on a loaded machine) a few times. */
+const LOGIN_ATTEMPTS = 5
+
 export async function login(baseUrl: string, user: BenchUser): Promise<BenchSession> {
-  const response = await call(baseUrl, '/login', { body: { email: user.email, password: user.password } })
+  let response = await call(baseUrl, '/login', { body: { email: user.email, password: user.password } })
+  for (let attempt = 1; response.status === 503 && attempt < LOGIN_ATTEMPTS; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 1000 * attempt))
+    response = await call(baseUrl, '/login', { body: { email: user.email, password: user.password } })
+  }
   expectStatus('POST /login', response, 200)
   const session = response.body.session as { id: string; createdAt: string }
   return {
