@@ -143,7 +143,8 @@ async function measureRebuild(input: ScaleInputs, revoked: BenchSession[]): Prom
     )
     await watch
     const ms = completeAt === null ? null : completeAt - flushedAt
-    const denylistSize = Math.max(0, (await redis.zcard(key)) - 1)
+    // Entries only: the markers (~complete, ~replid:…) are scored +inf.
+    const denylistSize = await redis.zcount(key, '-inf', '(+inf')
     log(`scale: rebuild ${ms === null ? 'NOT complete' : `${ms.toFixed(0)} ms`}, ${denylistSize} entries; ${check.mismatches} wrong answers during it`)
     return { ms, denylistSize, during, revokedAnsweredActive: check.mismatches }
   } finally {
