@@ -143,9 +143,8 @@ function refreshPlan(sessions: BenchSession[]): { plan: LoadPlan; chains: Refres
 }
 
 interface Measurements {
-  /** Kept for the scale run, which carries on with the same users, tokens and rotation chains. */
+  /** Kept for the scale run, which asks about the same tokens. */
   hotItems: IntrospectItem[]
-  refreshChains: RefreshChains
   bareStart: LoadResult
   sessiond: Record<'introspect_hot' | 'introspect_cold' | 'introspect_mixed_revoked' | 'refresh' | 'login', LoadResult>
   argon2: Argon2Result
@@ -183,7 +182,6 @@ async function runScenarios(services: Services, fixtures: Fixtures): Promise<Mea
 
   return {
     hotItems,
-    refreshChains: refresh.chains,
     bareStart,
     sessiond: { introspect_hot: hot, introspect_cold: coldResult, introspect_mixed_revoked: mixedResult, refresh: refreshResult, login },
     argon2,
@@ -266,7 +264,6 @@ async function runScaleScenarios(services: Services, fixtures: Fixtures, m: Meas
     runId,
     users: fixtures.users,
     hotItems: m.hotItems,
-    refresh: m.refreshChains,
     argon2: PARAMS.argon2,
     accessTokenTtlSeconds: PARAMS.accessTokenTtlSeconds,
     seconds: { warmup: PARAMS.warmupSeconds, measured: PARAMS.measuredSeconds },

@@ -6,10 +6,10 @@ import { readFileSync } from 'node:fs'
 import { Redis } from 'ioredis'
 import type autocannon from 'autocannon'
 import { ROOT, sleep } from './children.js'
-import { login, type BenchSession, type BenchUser } from './fixtures.js'
+import { login, loginMany, type BenchSession, type BenchUser } from './fixtures.js'
 import { REDIS_URL } from './infra.js'
-import { measurePhase, runLoad, type LoadPlan, type LoadResult, type Phase } from './load.js'
-import { introspectRequests, loginRequests, type AnswerCheck, type IntrospectItem, type RefreshChains } from './scenarios.js'
+import { CONNECTIONS, measurePhase, runLoad, type LoadPlan, type LoadResult, type Phase } from './load.js'
+import { RefreshChains, introspectRequests, loginRequests, type AnswerCheck, type IntrospectItem } from './scenarios.js'
 import { SCALE, explainScaleQueries, scaleUserId, seedScaleLedger } from './seed.js'
 import { log, type Stack } from './stack.js'
 import { createOfflineSigner, signMany } from './tokens.js'
@@ -20,8 +20,6 @@ export interface ScaleInputs {
   runId: string
   users: BenchUser[]
   hotItems: IntrospectItem[]
-  /** The small run's chains, still rotating: a fresh set would present retired tokens (reuse). */
-  refresh: RefreshChains
   argon2: Argon2Params
   accessTokenTtlSeconds: number
   seconds: { warmup: number; measured: number }
@@ -41,8 +39,10 @@ export interface ScaleMeasurements {
 
 /** Revoked sessions whose tokens the rebuild phase asks about (signed offline: valid, but revoked). */
 const REVOKED_SAMPLE = 2_000
-/** /me/sessions: a few devices of one user at once, not a 50-connection flood of 300 KB answers. */
-const ME_SESSIONS_CONNECTIONS = 4
+/** /me/sessions: one user's page loads (one at a time), not a 50-connection flood of 300 KB answers. */
+const ME_SESSIONS_CONNECTIONS = 1
+/** The scale run's refresh clients (198.18.0.0/15 is for benchmarks, RFC 2544). */
+const SCALE_CLIENT_IP = '198.19.255.1'
 /** Longest the bench waits for the rebuild's completeness marker after the load ends. */
 const REBUILD_WAIT_MS = 30_000
 const CLEANUP_TIMEOUT_MS = 300_000
@@ -67,7 +67,11 @@ export async function runScale(input: ScaleInputs): Promise<ScaleMeasurements> {
   const plans = await explainScaleQueries(stack.databaseUrl, scaleUserId(0))
 
   const introspect_hot = await measureNamed('scale introspect_hot', target, introspectPlan(input.hotItems, stack.introspectAuth, input.seconds))
-  const refresh = await measureNamed('scale refresh', target, plan(() => input.refresh.requests(), { afterWarmup: () => input.refresh.releaseAll() }))
+  // Fresh chains, from an address of their own: nothing the small run left (a dead chain, a spent
+  // per-IP failure budget on a loaded machine) carries over into the comparison.
+  const chains = new RefreshChains(await loginMany(stack.sessiond.baseUrl, input.users, CONNECTIONS, 4))
+  const fromScale = { 'x-forwarded-for': SCALE_CLIENT_IP }
+  const refresh = await measureNamed('scale refresh', target, plan(() => chains.requests(fromScale), { afterWarmup: () => chains.releaseAll() }))
   const loginResult = await measureNamed('scale login', target, plan(() => loginRequests(input.users)))
 
   const bigUser = await login(stack.sessiond.baseUrl, { id: scaleUserId(0), ...ledger.bigUser })
@@ -77,7 +81,7 @@ export async function runScale(input: ScaleInputs): Promise<ScaleMeasurements> {
     measured: { requests: bearerGet('/me/sessions', [bigUser]), seconds: input.seconds.measured, connections: ME_SESSIONS_CONNECTIONS },
   })
 
-  const cleanup = await measureCleanup(input, input.refresh)
+  const cleanup = await measureCleanup(input, chains, fromScale)
   return {
     seed: { seconds: ledger.seconds, users: SCALE.users, sessions: SCALE.sessions, recentlyRevoked: SCALE.recentlyRevoked, expired: SCALE.expired },
     plans,
@@ -178,11 +182,11 @@ async function countSessions(baseUrl: string, accessToken: string): Promise<numb
  * sessions, while refresh rotations (ledger writes on the same table) run; the same load just before
  * is the comparison.
  */
-async function measureCleanup(input: ScaleInputs, chains: RefreshChains): Promise<ScaleMeasurements['cleanup']> {
+async function measureCleanup(input: ScaleInputs, chains: RefreshChains, headers: Record<string, string>): Promise<ScaleMeasurements['cleanup']> {
   const { stack } = input
   const target = { baseUrl: stack.sessiond.baseUrl, pid: stack.sessiond.pid }
   chains.releaseAll()
-  const before = await measurePhase(target, { requests: chains.requests(), seconds: input.seconds.measured })
+  const before = await measurePhase(target, { requests: chains.requests(headers), seconds: input.seconds.measured })
   await sleep(500)
   chains.releaseAll()
   log('scale: retention cleanup (npm run db:cleanup) under refresh load')
@@ -191,7 +195,7 @@ async function measureCleanup(input: ScaleInputs, chains: RefreshChains): Promis
   const pass = runCleanupTool(stack.databaseUrl)
   const finished = pass.then(() => (seconds = (performance.now() - started) / 1000))
   // The load lasts as long as the pass (at most CLEANUP_TIMEOUT_MS): its p99 is the pass's effect.
-  const during = await measurePhase(target, { requests: chains.requests(), seconds: CLEANUP_TIMEOUT_MS / 1000, until: finished.catch(() => {}) })
+  const during = await measurePhase(target, { requests: chains.requests(headers), seconds: CLEANUP_TIMEOUT_MS / 1000, until: finished.catch(() => {}) })
   const output = await pass
   const deleted = /deleted (\d+) sessions/.exec(output)?.[1]
   log(`scale: cleanup took ${seconds.toFixed(1)} s (${deleted ?? '?'} sessions); refresh p99 ${before.p99Ms.toFixed(1)} → ${during.p99Ms.toFixed(1)} ms`)

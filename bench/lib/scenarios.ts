@@ -123,12 +123,13 @@ export class RefreshChains {
     return this.chains.filter((chain) => chain.dead).length
   }
 
-  requests(): autocannon.Request[] {
+  /** `headers` go on every request (the scale run's own X-Forwarded-For, so earlier budgets do not carry over). */
+  requests(headers: Record<string, string> = {}): autocannon.Request[] {
     return [
       {
         method: 'POST',
         path: '/refresh',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...headers },
         setupRequest: (request, context) => {
           const chain = this.checkOut()
           context.chain = chain
