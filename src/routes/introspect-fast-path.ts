@@ -38,7 +38,7 @@ const JSON_UTF8 = 'application/json; charset=utf-8'
  * failures, with the same headers, metrics and access-log line as the chain would write.
  *
  * What it saves (see the README's benchmark section): the per-request AsyncLocalStorage scope and
- * logger child, nine middleware, prom-client label hashing, zod, and Hono's Headers object.
+ * logger child, ten middleware, prom-client label hashing, zod, and Hono's Headers object.
  */
 export function introspectFastPath(deps: FastPathDeps): MiddlewareHandler<AppEnv> {
   const { introspection, clientCheck, badClients, metrics, logger } = deps

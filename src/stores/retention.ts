@@ -5,23 +5,26 @@ import { auditLog, securityEvents, sessionTombstones, sessions } from './schema.
 import type { IdleCutoffs } from './sessions.js'
 
 /**
- * Deletes up to `limit` rows of `table` matching `where`; returns how many. SKIP LOCKED lets several
- * instances clean at once without waiting on, or deleting twice, each other's rows.
+ * Deletes up to `limit` rows of `table` matching `where`, oldest `by` first; returns how many. SKIP
+ * LOCKED lets several instances clean at once without waiting on, or deleting twice, each other's rows.
+ * The order is what makes the planner walk `by`'s index: without it, on 10⁶ sessions it chose a
+ * sequential scan that re-read every row already deleted (dead until vacuumed) on each batch, 44 ms
+ * a batch and growing; see the README's benchmark section.
  */
-async function deleteBatch(db: Executor, table: PgTable, key: AnyPgColumn, where: SQL | undefined, limit: number): Promise<number> {
-  const batch = db.select({ key }).from(table).where(where).limit(limit).for('update', { skipLocked: true })
+async function deleteBatch(db: Executor, table: PgTable, key: AnyPgColumn, where: SQL | undefined, by: AnyPgColumn, limit: number): Promise<number> {
+  const batch = db.select({ key }).from(table).where(where).orderBy(by).limit(limit).for('update', { skipLocked: true })
   const deleted = await db.delete(table).where(inArray(key, batch)).returning({ key })
   return deleted.length
 }
 
 /** One batch of sessions that ended before `before` (their refresh tokens go by cascade). */
 export function deleteEndedSessions(db: Executor, before: Date, limit: number): Promise<number> {
-  return deleteBatch(db, sessions, sessions.id, lt(sessions.endedAt, before), limit)
+  return deleteBatch(db, sessions, sessions.id, lt(sessions.endedAt, before), sessions.endedAt, limit)
 }
 
 /** One batch of never-ended sessions whose absolute end passed before `before`. */
 export function deleteOpenSessionsPastAbsoluteEnd(db: Executor, before: Date, limit: number): Promise<number> {
-  return deleteBatch(db, sessions, sessions.id, and(isNull(sessions.endedAt), lt(sessions.absoluteExpiresAt, before)), limit)
+  return deleteBatch(db, sessions, sessions.id, and(isNull(sessions.endedAt), lt(sessions.absoluteExpiresAt, before)), sessions.absoluteExpiresAt, limit)
 }
 
 /** One batch of never-ended sessions last active before their kind's `before`. */
@@ -30,20 +33,20 @@ export function deleteOpenSessionsIdleSince(db: Executor, before: IdleCutoffs, l
     and(eq(sessions.kind, 'console'), lt(sessions.lastActiveAt, before.console)),
     and(ne(sessions.kind, 'console'), lt(sessions.lastActiveAt, before.standard)),
   )
-  return deleteBatch(db, sessions, sessions.id, and(isNull(sessions.endedAt), idle), limit)
+  return deleteBatch(db, sessions, sessions.id, and(isNull(sessions.endedAt), idle), sessions.lastActiveAt, limit)
 }
 
 /** One batch of security events older than `before`. */
 export function deleteEventsBefore(db: Executor, before: Date, limit: number): Promise<number> {
-  return deleteBatch(db, securityEvents, securityEvents.id, lt(securityEvents.at, before), limit)
+  return deleteBatch(db, securityEvents, securityEvents.id, lt(securityEvents.at, before), securityEvents.at, limit)
 }
 
 /** One batch of audit-log entries older than `before`. */
 export function deleteAuditEntriesBefore(db: Executor, before: Date, limit: number): Promise<number> {
-  return deleteBatch(db, auditLog, auditLog.id, lt(auditLog.at, before), limit)
+  return deleteBatch(db, auditLog, auditLog.id, lt(auditLog.at, before), auditLog.at, limit)
 }
 
 /** One batch of tombstones older than `before`. */
 export function deleteTombstonesBefore(db: Executor, before: Date, limit: number): Promise<number> {
-  return deleteBatch(db, sessionTombstones, sessionTombstones.sessionId, lt(sessionTombstones.endedAt, before), limit)
+  return deleteBatch(db, sessionTombstones, sessionTombstones.sessionId, lt(sessionTombstones.endedAt, before), sessionTombstones.endedAt, limit)
 }
