@@ -33,6 +33,18 @@ async function call(baseUrl: string, path: string, init: { body?: unknown; heade
   return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} }
 }
 
+/** Set-up calls wait out a 503 (the hash queue full, a ledger deadline on a loaded machine) a few times. */
+const SETUP_ATTEMPTS = 5
+
+async function callWaitingOut503(baseUrl: string, path: string, init: { body?: unknown; headers?: Record<string, string> }): Promise<JsonResponse> {
+  let response = await call(baseUrl, path, init)
+  for (let attempt = 1; response.status === 503 && attempt < SETUP_ATTEMPTS; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 1000 * attempt))
+    response = await call(baseUrl, path, init)
+  }
+  return response
+}
+
 function expectStatus(what: string, response: JsonResponse, status: number): void {
   if (response.status !== status) {
     throw new Error(`${what}: expected ${status}, got ${response.status} ${JSON.stringify(response.body)}`)
@@ -60,22 +72,15 @@ export async function registerUsers(baseUrl: string, count: number, concurrency:
     const password = `bench-${randomBytes(12).toString('base64url')}`
     // One address per user (198.18.0.0/15 is for benchmarks, RFC 2544): sign-ups are budgeted per IP.
     const from = `198.18.${(i >> 8) & 0xff}.${i & 0xff}`
-    const response = await call(baseUrl, '/register', { body: { email, password }, headers: { 'x-forwarded-for': from } })
+    const response = await callWaitingOut503(baseUrl, '/register', { body: { email, password }, headers: { 'x-forwarded-for': from } })
     expectStatus('POST /register', response, 201)
     const user = response.body.user as { id: string }
     return { id: user.id, email, password }
   })
 }
 
-/** Set-up logins wait out a 503 (the password-hash queue full on a loaded machine) a few times. */
-const LOGIN_ATTEMPTS = 5
-
 export async function login(baseUrl: string, user: BenchUser): Promise<BenchSession> {
-  let response = await call(baseUrl, '/login', { body: { email: user.email, password: user.password } })
-  for (let attempt = 1; response.status === 503 && attempt < LOGIN_ATTEMPTS; attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 1000 * attempt))
-    response = await call(baseUrl, '/login', { body: { email: user.email, password: user.password } })
-  }
+  const response = await callWaitingOut503(baseUrl, '/login', { body: { email: user.email, password: user.password } })
   expectStatus('POST /login', response, 200)
   const session = response.body.session as { id: string; createdAt: string }
   return {
