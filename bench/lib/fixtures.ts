@@ -98,7 +98,7 @@ export async function loginMany(baseUrl: string, users: BenchUser[], count: numb
 }
 
 export async function logout(baseUrl: string, session: BenchSession): Promise<void> {
-  const response = await call(baseUrl, '/logout', { headers: { authorization: `Bearer ${session.accessToken}` } })
+  const response = await callWaitingOut503(baseUrl, '/logout', { headers: { authorization: `Bearer ${session.accessToken}` } })
   expectStatus('POST /logout', response, 204)
 }
 
