@@ -94,7 +94,8 @@ export async function explainScaleQueries(databaseUrl: string, bigUserId: string
     return {
       me_sessions: await explain(`SELECT * FROM sessions WHERE user_id = '${bigUserId}' AND ended_at IS NULL ORDER BY last_active_at DESC`),
       denylist_rebuild: await explain(`SELECT id, ended_at FROM sessions WHERE ended_at > now() - interval '16 minutes'`),
-      retention_batch: await explain(`SELECT id FROM sessions WHERE ended_at < now() - interval '30 days' LIMIT 500 FOR UPDATE SKIP LOCKED`),
+      // As stores/retention.ts sends it: oldest first, so the planner walks sessions_ended_at_idx.
+      retention_batch: await explain(`SELECT id FROM sessions WHERE ended_at < now() - interval '30 days' ORDER BY ended_at LIMIT 500 FOR UPDATE SKIP LOCKED`),
     }
   } finally {
     await sql.end({ timeout: 5 })
