@@ -5,14 +5,16 @@ import { auditLog, securityEvents, sessionTombstones, sessions } from './schema.
 import type { IdleCutoffs } from './sessions.js'
 
 /**
- * Deletes up to `limit` rows of `table` matching `where`, oldest `by` first; returns how many. SKIP
- * LOCKED lets several instances clean at once without waiting on, or deleting twice, each other's rows.
- * The order is what makes the planner walk `by`'s index: without it, on 10⁶ sessions it chose a
- * sequential scan that re-read every row already deleted (dead until vacuumed) on each batch, 44 ms
- * a batch and growing; see the README's benchmark section.
+ * Deletes up to `limit` rows of `table` matching `where` (oldest `by` first, when given); returns how
+ * many. SKIP LOCKED lets several instances clean at once without waiting on, or deleting twice, each
+ * other's rows. `by` is for a `where` that is a range on it: the order makes the planner walk `by`'s
+ * index, where on 10⁶ sessions it had chosen a sequential scan that re-read every row already deleted
+ * (dead until vacuumed) on each batch (see the README's benchmark section). Without such a range
+ * (the idle cutoffs, an OR per session kind) an order would walk every open session instead.
  */
-async function deleteBatch(db: Executor, table: PgTable, key: AnyPgColumn, where: SQL | undefined, by: AnyPgColumn, limit: number): Promise<number> {
-  const batch = db.select({ key }).from(table).where(where).orderBy(by).limit(limit).for('update', { skipLocked: true })
+async function deleteBatch(db: Executor, table: PgTable, key: AnyPgColumn, where: SQL | undefined, by: AnyPgColumn | null, limit: number): Promise<number> {
+  const query = db.select({ key }).from(table).where(where)
+  const batch = (by ? query.orderBy(by) : query).limit(limit).for('update', { skipLocked: true })
   const deleted = await db.delete(table).where(inArray(key, batch)).returning({ key })
   return deleted.length
 }
@@ -33,7 +35,7 @@ export function deleteOpenSessionsIdleSince(db: Executor, before: IdleCutoffs, l
     and(eq(sessions.kind, 'console'), lt(sessions.lastActiveAt, before.console)),
     and(ne(sessions.kind, 'console'), lt(sessions.lastActiveAt, before.standard)),
   )
-  return deleteBatch(db, sessions, sessions.id, and(isNull(sessions.endedAt), idle), sessions.lastActiveAt, limit)
+  return deleteBatch(db, sessions, sessions.id, and(isNull(sessions.endedAt), idle), null, limit)
 }
 
 /** One batch of security events older than `before`. */
