@@ -94,7 +94,8 @@ async function logoutsThrough(apps: TestApp[], list: { accessToken: string; refr
 
 /** A 503'd logout is safe to retry (the ledger has it): retries until 204, bounded. */
 async function retryUntilAcknowledged(app: TestApp['app'], refreshToken: string) {
-  for (let attempt = 0; attempt < 50; attempt += 1) {
+  // Bounded: the surviving replica must first be re-pointed at the new master and resync.
+  for (let attempt = 0; attempt < 150; attempt += 1) {
     const res = await call(app, 'POST', '/logout', { json: { refreshToken } })
     if (res.status === 204) return
     await pause(200)
