@@ -3,23 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { Redis } from 'ioredis'
 import { freePort } from './process.js'
+import { askRedis as ask, pause } from './failover.js'
 import { onClose } from './resources.js'
 
 const run = promisify(execFile)
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function ask<T>(port: number, question: (client: Redis) => Promise<T>): Promise<T> {
-  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 500, commandTimeout: 1000 })
-  client.on('error', () => {})
-  try {
-    await client.connect()
-    return await question(client)
-  } finally {
-    client.disconnect()
-  }
-}
 
 /**
  * A six-node Redis Cluster (three masters, one replica each) of real processes on spare loopback
