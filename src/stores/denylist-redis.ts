@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { Result } from 'ioredis'
+import { Cluster, type Result } from 'ioredis'
 import type { RedisClient } from './redis.js'
 import { createRedisDeadline } from './redis-deadline.js'
 import type { Denylist, DenylistAnswer, RevokedEntry } from './denylist.js'
@@ -125,11 +125,19 @@ export function createRedisDenylist(redis: RedisClient, prefix: string, options:
   const ttl = (ttlMs: number) => Math.max(1, Math.ceil(ttlMs))
   const withDeadline = createRedisDeadline(redis, checkTimeoutMs)
 
-  /** Runs a pipeline and returns its replies, throwing the first error. */
-  async function replies(pipeline: ReturnType<RedisClient['pipeline']>): Promise<unknown[]> {
+  /** Runs a pipeline built on `client` and returns its replies, throwing the first error. */
+  async function replies(client: RedisClient, build: (pipeline: ReturnType<RedisClient['pipeline']>) => unknown): Promise<unknown[]> {
+    const pipeline = client.pipeline()
+    build(pipeline)
     const results = (await pipeline.exec()) ?? []
     const failed = results.find(([error]) => error)
-    if (failed) throw failed[0]
+    if (failed) {
+      // ioredis follows a redirect for a pipeline only when every command in it failed alike, so a
+      // pipeline holding WAIT (which any node answers) is never redirected, and a client that sends
+      // nothing but such pipelines would keep a stale slot map after a failover, forever: refresh it.
+      if (client instanceof Cluster && /^(MOVED|ASK|CLUSTERDOWN|TRYAGAIN)\b/.test((failed[0] as Error).message)) client.refreshSlotsCache()
+      throw failed[0]
+    }
     return results.map(([, reply]) => reply)
   }
 
@@ -138,7 +146,7 @@ export function createRedisDenylist(redis: RedisClient, prefix: string, options:
    * to that key's master on Cluster (a bare INFO would go to any node); elsewhere it is the master.
    */
   async function infoOfListNode(client: RedisClient, section: string): Promise<string> {
-    const [, info] = await replies(client.pipeline().exists(key).info(section))
+    const [, info] = await replies(client, (p) => p.exists(key).info(section))
     return String(info)
   }
 
@@ -166,7 +174,7 @@ export function createRedisDenylist(redis: RedisClient, prefix: string, options:
         return
       }
       // WAIT counts the replicas that hold every write sent before it on this connection.
-      const [, acknowledged] = await replies(writer.pipeline().denylistRevoke(key, sessionId, ttl(ttlMs)).wait(waitReplicas, waitTimeoutMs))
+      const [, acknowledged] = await replies(writer, (p) => p.denylistRevoke(key, sessionId, ttl(ttlMs)).wait(waitReplicas, waitTimeoutMs))
       if (Number(acknowledged) < waitReplicas) throw new ReplicaAckError(Number(acknowledged), waitReplicas)
     },
     async check(sessionId): Promise<DenylistAnswer> {

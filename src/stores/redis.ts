@@ -47,6 +47,7 @@ export function openRedis(topology: RedisTopology | string, timeoutMs: number, l
       sentinelRetryStrategy: backOff,
       natMap: network.natMap,
     })
+    reviveAfterFailoverRace(client)
   } else {
     const { retryStrategy: _perNode, enableOfflineQueue: _offline, ...redisOptions } = options
     client = new Cluster(where.nodes, {
@@ -73,6 +74,32 @@ export function openRedis(topology: RedisTopology | string, timeoutMs: number, l
     }
   })
   return client
+}
+
+/**
+ * ioredis 6.0.0's failover detector can fire while the client is reconnecting (to a master that
+ * just died); the client then goes to `end` and never connects again, so every later command fails
+ * with "Connection is closed." (seen under load in test/resilience/redis-sentinel.test.ts). Such a
+ * client is reconnected here, unless we closed it ourselves.
+ */
+function reviveAfterFailoverRace(client: Redis): void {
+  let closedByUs = false
+  const disconnect = client.disconnect.bind(client)
+  client.disconnect = (reconnect = false) => {
+    if (!reconnect) closedByUs = true
+    disconnect(reconnect)
+  }
+  const quit = client.quit.bind(client)
+  client.quit = ((...args: Parameters<Redis['quit']>) => {
+    closedByUs = true
+    return quit(...args)
+  }) as Redis['quit']
+  client.on('end', () => {
+    if (closedByUs) return
+    setTimeout(() => {
+      if (!closedByUs && client.status === 'end') client.connect().catch(() => {})
+    }, backOff(1))
+  })
 }
 
 /**

@@ -5,21 +5,15 @@ import { systemClock } from '../../src/clock.js'
 import { loadConfig } from '../../src/config.js'
 import { createLogger } from '../../src/logger.js'
 import { openDenylist } from '../../src/stores/open.js'
-import { buildTestApp, call, introspect, registerAndLogin, type TestApp } from '../support/app.js'
+import { call, introspect, type TestApp } from '../support/app.js'
+import { instanceFrom, loginSessions, logoutsThrough, pause, retryUntilAcknowledged } from '../support/failover.js'
 import { SENTINEL_MASTER_NAME, startSentinelGroup, type SentinelGroup } from '../support/redis-sentinel.js'
 import { onClose } from '../support/resources.js'
 import { startOwnRedis } from '../support/redis-server.js'
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
 /** One sessiond instance on the group, configured the way an operator would (REDIS_SENTINELS). */
-async function instance(group: SentinelGroup, prefix: string): Promise<TestApp> {
-  const env = { REDIS_URL: '', REDIS_SENTINELS: group.sentinelList, REDIS_SENTINEL_NAME: SENTINEL_MASTER_NAME, REDIS_KEY_PREFIX: prefix }
-  const config = loadConfig(env)
-  expect(config.redisWaitReplicas).toBe(1)
-  const { denylist, redis } = await openDenylist(config, createLogger('silent'), systemClock, { natMap: group.natMap })
-  onClose(denylist, (list) => list.close())
-  return buildTestApp({ denylist, redis, env })
+function instance(group: SentinelGroup, prefix: string): Promise<TestApp> {
+  return instanceFrom({ REDIS_SENTINELS: group.sentinelList, REDIS_SENTINEL_NAME: SENTINEL_MASTER_NAME, REDIS_KEY_PREFIX: prefix }, { natMap: group.natMap })
 }
 
 /**
@@ -59,57 +53,12 @@ async function replicationId(group: SentinelGroup, port: number): Promise<string
   return group.ask(port, async (client) => /master_replid:(\w+)/.exec(await client.info('replication'))![1]!)
 }
 
-/** Logs in `count` sessions of one fresh user; returns [sessionId, tokens] pairs. */
-async function sessions(app: TestApp['app'], count: number) {
-  const { email, password } = await registerAndLogin(app)
-  const out: { id: string; accessToken: string; refreshToken: string }[] = []
-  for (let i = 0; i < count; i += 1) {
-    const login = await call(app, 'POST', '/login', { json: { email, password } })
-    expect(login.status).toBe(200)
-    out.push({ id: login.body.session.id, accessToken: login.body.accessToken, refreshToken: login.body.refreshToken })
-  }
-  return out
-}
-
-/**
- * Logs out each session in turn, alternating instances, while `fault` runs; after each 204 the
- * OTHER instance must already see the session inactive. Returns each session's first status.
- */
-async function logoutsThrough(apps: TestApp[], list: { accessToken: string; refreshToken: string }[], spacingMs: number) {
-  const statuses: number[] = []
-  for (const [i, session] of list.entries()) {
-    const by = apps[i % 2]!.app
-    const other = apps[(i + 1) % 2]!.app
-    const started = performance.now()
-    const res = await call(by, 'POST', '/logout', { json: { refreshToken: session.refreshToken } })
-    expect(performance.now() - started).toBeLessThan(3000)
-    if (res.status === 503) expect(res.headers.get('retry-after')).toBeTruthy()
-    else expect(res.status).toBe(204)
-    if (res.status === 204) expect((await introspect(other, session.accessToken)).body).toEqual({ active: false })
-    statuses.push(res.status)
-    await pause(spacingMs)
-  }
-  return statuses
-}
-
-/** A 503'd logout is safe to retry (the ledger has it): retries until 204, bounded. */
-async function retryUntilAcknowledged(app: TestApp['app'], refreshToken: string) {
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const res = await call(app, 'POST', '/logout', { json: { refreshToken } })
-    if (res.status === 204) return
-    await pause(200)
-  }
-  throw new Error('logout never acknowledged')
-}
-
 describe('REDIS_WAIT_REPLICAS: a revocation no replica acknowledged is not reported done', () => {
   it('a master without its replica answers logout 503 + Retry-After; the ledger holds it; a retry after the replica is back answers 204', async () => {
     const master = await startOwnRedis(['--dir', tmpdir()])
     const env = { REDIS_URL: master.url, REDIS_WAIT_REPLICAS: '1', REDIS_KEY_PREFIX: `nr${randomUUID().slice(0, 8)}:` }
-    const { denylist, redis } = await openDenylist(loadConfig(env), createLogger('silent'), systemClock)
-    onClose(denylist, (list) => list.close())
-    const { app } = await buildTestApp({ denylist, redis, env })
-    const [session] = await sessions(app, 1)
+    const { app } = await instanceFrom(env)
+    const [session] = await loginSessions(app, 1)
     const started = performance.now()
     const refused = await call(app, 'POST', '/logout', { json: { refreshToken: session!.refreshToken } })
     expect(refused.status).toBe(503)
@@ -127,7 +76,7 @@ describe('Redis Sentinel failover: no acknowledged revocation is lost', () => {
     const group = await startSentinelGroup()
     const prefix = `sb${randomUUID().slice(0, 8)}:`
     const apps = [await instance(group, prefix), await instance(group, prefix)]
-    const list = await sessions(apps[0]!.app, 30)
+    const list = await loginSessions(apps[0]!.app, 30)
     expect(await logoutsThrough(apps, list.slice(0, 3), 0)).toEqual([204, 204, 204])
     const firstHistory = await replicationId(group, group.firstMasterPort)
     expect(await listOn(group, group.firstMasterPort, prefix)).toContain(`~replid:${firstHistory}`)
@@ -168,7 +117,7 @@ describe('Redis Sentinel failover: no acknowledged revocation is lost', () => {
     const group = await startSentinelGroup()
     const prefix = `mc${randomUUID().slice(0, 8)}:`
     const apps = [await instance(group, prefix), await instance(group, prefix)]
-    const list = await sessions(apps[0]!.app, 24)
+    const list = await loginSessions(apps[0]!.app, 24)
     expect(await logoutsThrough(apps, list.slice(0, 4), 0)).toEqual([204, 204, 204, 204])
 
     group.kill(await group.currentMasterPort())

@@ -2,8 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Redis } from 'ioredis'
+import { pause } from './failover.js'
 import { freePort } from './process.js'
+import { askRedis as ask } from './failover.js'
 import { onClose } from './resources.js'
 import { startTcpRelay, type TcpRelay } from './tcp-relay.js'
 
@@ -14,7 +15,6 @@ interface Node {
   child: ChildProcess | null
 }
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs
@@ -23,18 +23,6 @@ async function until<T>(what: string, probe: () => Promise<T | null | undefined 
     if (value) return value
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await pause(100)
-  }
-}
-
-/** A short-lived client for one question (never the clients under test). */
-async function ask<T>(port: number, question: (client: Redis) => Promise<T>): Promise<T> {
-  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 500, commandTimeout: 1000 })
-  client.on('error', () => {})
-  try {
-    await client.connect()
-    return await question(client)
-  } finally {
-    client.disconnect()
   }
 }
 
