@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js'
 import type { Config } from '../config.js'
-import { DependencyError, type EndReason } from '../errors.js'
+import { AppError, DependencyError, type EndReason } from '../errors.js'
 import { describeError, type Logger } from '../logger.js'
 import { requestLogger } from '../request-context.js'
 import type { Db } from '../stores/db.js'
@@ -92,6 +92,8 @@ export function createRevocationStream({ db, clock, config, logger, kids, onSubs
   let polling: Promise<void> | null = null
   let pollAgain = false
   let timer: NodeJS.Timeout | null = null
+  /** Shutting down: no new subscribers (they reconnect to another instance). */
+  let stopped = false
 
   function count(type: StreamEventType, n = 1) {
     if (n > 0) onSent?.(type, n)
@@ -215,6 +217,7 @@ export function createRevocationStream({ db, clock, config, logger, kids, onSubs
      * ledger that is down is a 503, not an empty stream.
      */
     async subscribe(cursor: number | null, sink: StreamSink): Promise<Subscription> {
+      if (stopped) throw new AppError('unavailable', { retryAfterSeconds: 1 })
       const subscriber: Subscriber = { sink, cursor: 0, live: false }
       let head: number
       let serverTime: Date
@@ -257,6 +260,7 @@ export function createRevocationStream({ db, clock, config, logger, kids, onSubs
 
     /** Closes every subscriber (shutdown: an open stream would hold the drain until its deadline). */
     async stop(): Promise<void> {
+      stopped = true
       for (const subscriber of [...subscribers]) drop(subscriber)
       stopTail()
       await polling?.catch(() => {})
