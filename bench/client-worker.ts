@@ -15,7 +15,7 @@ interface Start {
 
 type Message = Start | { type: 'watch'; sid: string } | { type: 'report' } | { type: 'cost'; seconds: number } | { type: 'stop' }
 
-const LANES = 8
+const LANES = 4
 const silent = { info() {}, warn() {}, error() {} }
 let verifier: Verifier
 let tokens: Map<string, string>
