@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { freePort, runService, waitForListening } from './support/process.js'
 import { INTROSPECTION_CLIENT, STRONG_PASSWORD, basicAuth } from './support/app.js'
+import { openRevocationStream } from './support/sse.js'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'sessiond-embedded-'))
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
@@ -59,6 +60,24 @@ describe('embedded mode (no DATABASE_URL, no REDIS_URL, no JWT_PRIVATE_KEY)', ()
   }, 90_000)
 })
 
+describe('the revocation stream in embedded mode', () => {
+  it('streams a snapshot, heartbeats and a logout from the PGlite ledger', async () => {
+    const service = await startEmbedded()
+    const stream = await openRevocationStream(service.base)
+    expect(stream.status).toBe(200)
+    await stream.next((event) => event.type === 'snapshot')
+    const email = `embedded-stream-${Date.now()}@example.test`
+    expect((await service.post('/register', { email, password: STRONG_PASSWORD })).status).toBe(201)
+    const login = (await service.post('/login', { email, password: STRONG_PASSWORD })).body
+    expect((await service.post('/logout', { refreshToken: login.refreshToken })).status).toBe(204)
+    const revoked = await stream.next((event) => event.type === 'revoked' && event.data.sid === login.session.id)
+    expect(revoked.data.reason).toBe('logout')
+    await stream.next((event) => event.type === 'heartbeat' && event.data.seq >= revoked.data.seq, { from: stream.events.indexOf(revoked) })
+    // SIGTERM closes the open stream rather than waiting for the drain deadline.
+    expect(await service.stop()).toBe(0)
+  }, 60_000)
+})
+
 describe('start-up refuses a bad setting with one line naming the variable', () => {
   it.each([
     [{ ACCESS_TOKEN_TTL: '15 minutes' }, 'ACCESS_TOKEN_TTL'],
@@ -74,6 +93,8 @@ describe('start-up refuses a bad setting with one line naming the variable', () 
     [{ REDIS_URL: 'redis://:hunter2@127.0.0.1:6379', REDIS_SENTINELS: '127.0.0.1:26379', REDIS_SENTINEL_NAME: 'm' }, 'REDIS_SENTINELS'],
     [{ REDIS_SENTINELS: '127.0.0.1:26379' }, 'REDIS_SENTINEL_NAME'],
     [{ DATABASE_URL: 'postgres://u:hunter2@127.0.0.1:6432/x?prepare=false', DATABASE_PREPARE: 'true', JWT_PRIVATE_KEY: 'x' }, 'DATABASE_PREPARE'],
+    [{ STREAM_HEARTBEAT: '2 seconds' }, 'STREAM_HEARTBEAT'],
+    [{ STREAM_HEARTBEAT: '5m' }, 'STREAM_HEARTBEAT'],
   ])('%j', async (env, variable) => {
     const service = runService({ DATA_DIR: dataDir, ...env } as Record<string, string>)
     expect(await service.exited).toBe(1)

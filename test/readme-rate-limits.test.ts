@@ -19,7 +19,7 @@ const ROW: Record<LimitName, string> = {
   registerPerIp: 'sign-up attempts, accounts created included',
   refreshPerIp: 'failed `/refresh` or `/logout`',
   passwordPerAccount: 'wrong password at `/me/password`, `/me/reauthenticate`',
-  clientPerIp: 'failed client auth at `/introspect`, bad keys at `/admin` and `/metrics`',
+  clientPerIp: 'failed client auth at `/introspect` and `/revocations/stream`, bad keys at `/admin` and `/metrics`',
 }
 
 const duration = (seconds: number) => (seconds % 3600 === 0 ? `${seconds / 3600} h` : `${seconds / 60} min`)

@@ -36,6 +36,8 @@ export function revocationRoutes({ revocationStream, limits }: Pick<Services, 'r
         'Cache-Control': 'no-store',
         // Proxies such as nginx would otherwise buffer the stream and hold heartbeats back.
         'X-Accel-Buffering': 'no',
+        // The connection ends with the stream: a client reconnecting after a shutdown must not reuse it.
+        Connection: 'close',
       },
     })
   })

@@ -17,7 +17,7 @@ export const RATE_LIMIT_POLICY = {
   registerPerIp: { points: 30, durationS: 60 * 60, blockS: 60 * 60, what: 'sign-up attempts per IP, accounts created included' },
   refreshPerIp: { points: 60, durationS: 15 * 60, blockS: 15 * 60, what: 'failed refreshes or logouts per IP' },
   passwordPerAccount: { points: 10, durationS: 60 * 60, blockS: 15 * 60, what: 'wrong passwords at /me/password and /me/reauthenticate per account' },
-  clientPerIp: { points: 20, durationS: 15 * 60, blockS: 15 * 60, what: 'failed client or admin authentications (/introspect, /admin) per IP' },
+  clientPerIp: { points: 20, durationS: 15 * 60, blockS: 15 * 60, what: 'failed client or admin authentications (/introspect, /revocations/stream, /admin) per IP' },
 } as const
 
 export type LimitName = keyof typeof RATE_LIMIT_POLICY

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js'
 import type { Config } from '../config.js'
-import { DependencyError, type EndReason } from '../errors.js'
+import { AppError, DependencyError, type EndReason } from '../errors.js'
 import { describeError, type Logger } from '../logger.js'
 import { requestLogger } from '../request-context.js'
 import type { Db } from '../stores/db.js'
@@ -92,6 +92,10 @@ export function createRevocationStream({ db, clock, config, logger, kids, onSubs
   let polling: Promise<void> | null = null
   let pollAgain = false
   let timer: NodeJS.Timeout | null = null
+  /** The last snapshot built, by head: a reconnect storm of cursor-less subscribers builds it once. */
+  let lastSnapshot: { seq: number; event: Promise<StreamEvent> } | null = null
+  /** Shutting down: no new subscribers (they reconnect to another instance). */
+  let stopped = false
 
   function count(type: StreamEventType, n = 1) {
     if (n > 0) onSent?.(type, n)
@@ -195,6 +199,20 @@ export function createRevocationStream({ db, clock, config, logger, kids, onSubs
     return events
   }
 
+  /**
+   * The snapshot at head `seq`, shared by every subscriber that asks while the head stays there (one
+   * built a moment earlier vouches for an earlier `serverTime`: older, never too new).
+   */
+  function snapshotAt(seq: number, serverTime: Date): Promise<StreamEvent> {
+    if (lastSnapshot?.seq === seq) return lastSnapshot.event
+    const event = snapshot(seq, serverTime)
+    lastSnapshot = { seq, event }
+    event.catch(() => {
+      if (lastSnapshot?.event === event) lastSnapshot = null
+    })
+    return event
+  }
+
   /** Every revocation still relevant (its tokens may still be valid), as of the committed head `seq`. */
   async function snapshot(seq: number, serverTime: Date): Promise<StreamEvent> {
     const since = new Date(serverTime.getTime() - config.accessTokenTtlMs - CLOCK_LEEWAY_SECONDS * 1000 - RETENTION_MARGIN_MS)
@@ -215,6 +233,7 @@ export function createRevocationStream({ db, clock, config, logger, kids, onSubs
      * ledger that is down is a 503, not an empty stream.
      */
     async subscribe(cursor: number | null, sink: StreamSink): Promise<Subscription> {
+      if (stopped) throw new AppError('unavailable', { retryAfterSeconds: 1 })
       const subscriber: Subscriber = { sink, cursor: 0, live: false }
       let head: number
       let serverTime: Date
@@ -225,7 +244,7 @@ export function createRevocationStream({ db, clock, config, logger, kids, onSubs
         const oldest = await oldestKept(db)
         // Gap-free, pruned only from the front: a cursor is usable while the row right after it is kept.
         const usable = cursor !== null && cursor <= head && (oldest === null ? cursor === head : cursor >= oldest - 1)
-        first = usable ? await eventsBetween(cursor, head) : [await snapshot(head, serverTime)]
+        first = usable ? await eventsBetween(cursor, head) : [await snapshotAt(head, serverTime)]
         subscriber.cursor = usable ? cursor : head
       } catch (error) {
         throw new DependencyError('postgres', error)
@@ -257,6 +276,7 @@ export function createRevocationStream({ db, clock, config, logger, kids, onSubs
 
     /** Closes every subscriber (shutdown: an open stream would hold the drain until its deadline). */
     async stop(): Promise<void> {
+      stopped = true
       for (const subscriber of [...subscribers]) drop(subscriber)
       stopTail()
       await polling?.catch(() => {})

@@ -138,6 +138,8 @@ export function createRevocationService({ db, denylist, clock, config, logger, o
         await log(tx, at, result)
         return result
       })
+      // A revoke-all may have ended nothing, yet its cutoff is news for the stream.
+      if (revocations.all) onCommitted?.()
       await publish(idsToPublish(revocations))
       return revocations.ended.length
     },
@@ -186,7 +188,7 @@ export function createRevocationService({ db, denylist, clock, config, logger, o
 
 
 /** The ids a committed revocation publishes to the denylist. */
-export function idsToPublish(revocations: Revocations): string[] {
+function idsToPublish(revocations: Revocations): string[] {
   return [...revocations.ended.map((row) => row.id), ...(revocations.republish ?? [])]
 }
 

@@ -22,9 +22,12 @@ export interface ServiceProcess {
   exited: Promise<number | null>
 }
 
-/** Runs `src/main.ts` as a real child process with exactly `env` (plus PATH/HOME), as an operator would. */
-export function runService(env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+/**
+ * Runs `src/main.ts` (or another entry: node flags, then the script) as a real child process with
+ * exactly `env` (plus PATH/HOME), as an operator would.
+ */
+export function runService(env: Record<string, string>, entry: string[] = ['src/main.ts']): ServiceProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...entry], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -40,10 +43,10 @@ export function runService(env: Record<string, string>): ServiceProcess {
 }
 
 /** Waits until the service logs that it listens (or exits, or the time is up). */
-export async function waitForListening(service: ServiceProcess, timeoutMs = 30_000): Promise<void> {
+export async function waitForListening(service: ServiceProcess, timeoutMs = 30_000, marker = 'sessiond listening'): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
-    if (service.output().includes('sessiond listening')) return
+    if (service.output().includes(marker)) return
     if (service.child.exitCode !== null) throw new Error(`service exited: ${service.output()}`)
     await new Promise((resolve) => setTimeout(resolve, 50))
   }

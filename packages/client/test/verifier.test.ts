@@ -13,9 +13,12 @@ import { startTcpRelay } from '../../../test/support/tcp-relay.js'
 
 const MAX_STALENESS_MS = 1000
 
-/** sessiond on a real socket (its own ledger), heartbeats every 200 ms. */
+// One ledger for the file (a database per test would hold a pool each until the file ends).
+const ledger = await isolatedDatabase()
+
+/** sessiond on a real socket, heartbeats every 200 ms. */
 async function sessiond(options: Parameters<typeof buildTestApp>[0] = {}) {
-  const world = await buildTestApp({ database: await isolatedDatabase(), clock: systemClock, ...options, env: { STREAM_HEARTBEAT: '200ms', ...options.env } })
+  const world = await buildTestApp({ database: ledger, clock: systemClock, ...options, env: { STREAM_HEARTBEAT: '200ms', ...options.env } })
   return { ...world, url: await listen(world.app) }
 }
 
