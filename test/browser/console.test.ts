@@ -59,7 +59,7 @@ describe('the console in Chromium', () => {
     expect(page.url()).toBe(`${app.origin}/console/sign-in`)
     await checkPage(operator, 'sign-in', 'console')
     await signIn(operator, app.origin, admin, '/console')
-    expect(page.url()).toBe(`${app.origin}/console`)
+    expect(page.url(), `still on the sign-in page: ${await statusText(page)}`).toBe(`${app.origin}/console`)
     expect((await operator.context.cookies()).map((cookie) => cookie.name)).toContain(CONSOLE_COOKIE)
     expect(await page.getByRole('img', { name: /^Failed sign-ins per hour, last 24 hours: 12 in all, at most 12/ }).count()).toBe(1)
     expect(await page.getByRole('img', { name: /^Sign-ins per hour/ }).count()).toBe(1)

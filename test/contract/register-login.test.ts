@@ -180,5 +180,5 @@ describe('POST /login', () => {
     expect(refused[0]!.body.error).toBe('unavailable')
     expect(refused[0]!.headers.get('retry-after')).toBe('1')
     expect(statuses.every((status) => status === 200 || status === 503)).toBe(true)
-  })
+  }, 60_000)
 })

@@ -89,10 +89,11 @@ describe('verifyEdDSACompact + checkClaims: the same verdicts as jose.jwtVerify'
         expect(oursAccepts(token)).toBe(verdict)
         if (verdict) accepted += 1
       }),
-      { numRuns: 500 },
+      { numRuns: 1000 },
     )
-    // Both sides of the verdict were exercised, not only refusals.
-    expect(accepted).toBeGreaterThan(10)
+    // Both sides of the verdict were exercised, not only refusals (about 3 % of the cases are
+    // valid tokens: a floor of 10 was met 9 times once; 0 of 1,000 is out of reach by chance).
+    expect(accepted).toBeGreaterThan(0)
   })
 
   it('accepts a well-formed token of ours, refuses the same claims under a foreign key', async () => {
