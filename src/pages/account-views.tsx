@@ -2,7 +2,7 @@ import type { Child } from 'hono/jsx'
 import type { DeviceKind } from '../http/device.js'
 import type { EndedReason } from '../services/my-account.js'
 import { DeviceIcon } from './device-icon.js'
-import { EndedItem, SessionItem } from './session-items.js'
+import { EndedSessions, SessionItem } from './session-items.js'
 import { Address, ConfirmOrCancel, Hidden, Location, Meta, PasswordField } from './parts.js'
 import { Layout, StatusRegion, type LayoutProps, type StatusMessage } from './layout.js'
 import type { Note } from './notes.js'
@@ -180,19 +180,7 @@ export function SessionsPage({ email, note, now, sessions, ended, retentionMs }:
 
       <InactiveNotice count={inactive.length} />
 
-      <section class="card" aria-labelledby="ended-title">
-        <h2 id="ended-title">Ended sessions</h2>
-        <p class="card-intro">Sessions that ended in the last {durationWords(retentionMs)}, and why.</p>
-        {ended.length === 0 ? (
-          <p class="empty">No session has ended in the last {durationWords(retentionMs)}.</p>
-        ) : (
-          <ul class="list sessions">
-            {ended.map((entry) => (
-              <EndedItem entry={entry} now={now} />
-            ))}
-          </ul>
-        )}
-      </section>
+      <EndedSessions ended={ended} now={now} retentionMs={retentionMs} />
 
       <section class="card card-danger" aria-labelledby="everywhere-title">
         <h2 id="everywhere-title">Sign out everywhere</h2>

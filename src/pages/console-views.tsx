@@ -3,7 +3,7 @@ import { OVERVIEW_SERIES, type Overview } from '../services/console-overview.js'
 import type { EndedView, EventView, SessionView } from './account-views.js'
 import { HourlyChart, SERIES_LABELS, hourLabel } from './console-chart.js'
 import { DeviceIcon } from './device-icon.js'
-import { EndedItem, SessionItem } from './session-items.js'
+import { EndedSessions, SessionItem } from './session-items.js'
 import { Layout, StatusRegion, type StatusMessage } from './layout.js'
 import type { Note } from './notes.js'
 import { Address, ConfirmOrCancel, Location, Meta, PasswordField } from './parts.js'
@@ -320,19 +320,7 @@ export function UserPage({ admin, note, now, user, sessions, ended, events, olde
         ) : null}
       </section>
 
-      <section class="card" aria-labelledby="ended-title">
-        <h2 id="ended-title">Ended sessions</h2>
-        <p class="card-intro">Sessions that ended in the last {durationWords(retentionMs)}, and why.</p>
-        {ended.length === 0 ? (
-          <p class="empty">No session has ended in the last {durationWords(retentionMs)}.</p>
-        ) : (
-          <ul class="list sessions">
-            {ended.map((entry) => (
-              <EndedItem entry={entry} now={now} />
-            ))}
-          </ul>
-        )}
-      </section>
+      <EndedSessions ended={ended} now={now} retentionMs={retentionMs} />
 
       <section class="card" aria-labelledby="events-title">
         <h2 id="events-title">Security events</h2>

@@ -1,7 +1,7 @@
 import type { EndedView, SessionView } from './account-views.js'
 import { DeviceIcon } from './device-icon.js'
 import { Address, Location, Meta } from './parts.js'
-import { AbsoluteTime, RelativeTime } from './time.js'
+import { AbsoluteTime, RelativeTime, durationWords } from './time.js'
 import { endedReasonWords } from './words.js'
 
 /** One session in a list (the account page's and a user's page in the console). */
@@ -68,5 +68,24 @@ export function EndedItem({ entry, now }: { entry: EndedView; now: Date }) {
         />
       </div>
     </li>
+  )
+}
+
+/** The card of sessions that ended within the retention period, and why. */
+export function EndedSessions({ ended, now, retentionMs }: { ended: EndedView[]; now: Date; retentionMs: number }) {
+  return (
+    <section class="card" aria-labelledby="ended-title">
+      <h2 id="ended-title">Ended sessions</h2>
+      <p class="card-intro">Sessions that ended in the last {durationWords(retentionMs)}, and why.</p>
+      {ended.length === 0 ? (
+        <p class="empty">No session has ended in the last {durationWords(retentionMs)}.</p>
+      ) : (
+        <ul class="list sessions">
+          {ended.map((entry) => (
+            <EndedItem entry={entry} now={now} />
+          ))}
+        </ul>
+      )}
+    </section>
   )
 }
